@@ -1,0 +1,144 @@
+"""Plain data passed between the pipeline stages (fetch -> parse -> match -> store).
+
+Every stage takes and returns these dataclasses, so each stage can be tested alone and
+none of them needs to know how the others work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"  # a body to parse
+    NOT_MODIFIED = "not_modified"  # 304: nothing to parse
+    DEFERRED = "deferred"  # 429/503: try again at retry_after
+    GONE = "gone"  # 410: disable the feed
+    ERROR = "error"  # anything else: recorded, retried later
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    """What fetch needs to know about one feed."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str
+    status: FetchStatus
+    http_status: int | None = None
+    body: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    final_url: str | None = None
+    error: str | None = None  # a sentence for the user: what went wrong
+    retry_after: datetime | None = None  # UTC, from Retry-After on 429/503
+    # Cache hints the scheduler may follow: seconds from Cache-Control max-age or Expires.
+    max_age: int | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed entry, already sanitised: plain text, http(s) link or None, UTC date."""
+
+    guid: str
+    title: str
+    summary: str
+    link: str | None
+    published: datetime  # timezone-aware UTC
+    author: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Changes when what a reader sees changes; used to update items in place."""
+        text = "\x1f".join((self.title, self.summary, self.link or "", self.author))
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    items: list[Item]
+    error: str | None = None  # set when the feed yields no entries: feedparser's reason
+    warning: str | None = None  # ill-formed but usable: feedparser's bozo reason
+    ttl_minutes: int | None = None  # RSS <ttl>
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a term matched: field is "title" or "summary"; [start, end) in that field."""
+
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    term: str  # the watchlist term as written
+    kind: str  # "phrase", "word" (whole-word acronym/name), "context"
+    score: float  # 0-100 similarity for this term
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    issue_id: str
+    score: float  # 0-100
+    hits: tuple[TermHit, ...] = ()
+
+    @property
+    def terms(self) -> list[str]:
+        return [h.term for h in self.hits]
+
+
+@dataclass(slots=True)
+class FeedOutcome:
+    """What one poll did to one feed: a line of `briefer poll` output."""
+
+    url: str
+    title: str
+    status: FetchStatus
+    new_items: int = 0
+    updated_items: int = 0
+    new_matches: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMatch:
+    """A match stored for the first time: what notifications and the TUI react to."""
+
+    item_id: int
+    issue_id: str
+    score: float
+    title: str
+    link: str | None
+    feed_title: str
+    terms: tuple[str, ...]
+    published: datetime
+
+
+@dataclass(slots=True)
+class PollReport:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    new_matches: list[NewMatch] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> int:
+        return sum(o.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED) for o in self.outcomes)
+
+    @property
+    def new_items(self) -> int:
+        return sum(o.new_items for o in self.outcomes)
