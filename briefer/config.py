@@ -1,0 +1,314 @@
+"""Configuration: the bundled defaults, overridden by the user's file, validated into one object.
+
+Where things live: everything under BRIEFER_HOME when it is set (portable use and tests),
+else the platform's config and data folders. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from briefer import resources
+from briefer.errors import ConfigError
+
+APP_NAME = "briefer"
+DIGEST_FORMATS = ("md", "html", "json", "atom")
+FEED_KINDS = ("official", "think-tank", "news", "search")
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    config_file: Path  # the user's config (may not exist yet)
+    watchlists_dir: Path  # the user's watchlists, overriding the bundled ones
+    seeds_dir: Path  # the user's seeds, overriding the bundled ones
+    data_dir: Path
+    db: Path
+    digests_dir: Path
+    logs_dir: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.data_dir / "poller.lock"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        config: Path | None = None,
+        db: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Paths:
+        env = os.environ if env is None else env
+        home = env.get("BRIEFER_HOME")
+        if home:
+            config_dir = data_dir = Path(home).expanduser()
+        else:
+            config_dir = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+            data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        return cls(
+            config_file=config or config_dir / "config.toml",
+            watchlists_dir=config_dir / "watchlists",
+            seeds_dir=config_dir / "seeds",
+            data_dir=data_dir,
+            db=db or data_dir / "briefer.db",
+            digests_dir=data_dir / "digests",
+            logs_dir=data_dir / "logs",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    url: str
+    title: str | None = None
+    lang: str | None = None
+    kind: str | None = None
+    interval_minutes: int | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    interval_minutes: int = 30
+    concurrency: int = 20
+    per_host: int = 4
+    timeout_seconds: float = 30.0
+    max_feed_mb: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    enabled: bool = True
+    min_score: float = 70.0
+    quiet_hours: tuple[time, time] | None = None
+    issue_min_score: Mapping[str, float] = field(default_factory=dict)
+
+    def min_score_for(self, issue_id: str) -> float:
+        return self.issue_min_score.get(issue_id, self.min_score)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    time: time | None = None
+    folder: Path | None = None
+    formats: tuple[str, ...] = ("md", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    paths: Paths
+    poll: PollSettings
+    notify: NotifySettings
+    digest: DigestSettings
+    feeds: tuple[FeedConfig, ...]
+    sources: tuple[Path, ...]  # the files this was read from, defaults first
+
+    @property
+    def watchlist_dirs(self) -> list[Path]:
+        return [resources.default_watchlists(), self.paths.watchlists_dir]
+
+    @property
+    def seed_dirs(self) -> list[Path]:
+        return [resources.default_seeds(), self.paths.seeds_dir]
+
+    @property
+    def digest_folder(self) -> Path:
+        return self.digest.folder or self.paths.digests_dir
+
+
+def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
+    """Read the bundled defaults, then the user's file if it exists; the user's keys win."""
+    defaults = defaults or resources.default_config()
+    raw = read_toml(defaults)
+    sources = [defaults]
+    if paths.config_file.is_file():
+        user = read_toml(paths.config_file)
+        raw = _merge(raw, user)
+        sources.append(paths.config_file)
+    elif paths.config_file.exists():
+        raise ConfigError(paths.config_file, None, "expected a file, found a folder")
+    # Errors name the file the offending key came from: the user's when they set it.
+    origin = sources[-1]
+    return Config(
+        paths=paths,
+        poll=_poll(raw.get("poll", {}), origin),
+        notify=_notify(raw.get("notify", {}), origin),
+        digest=_digest(raw.get("digest", {}), origin),
+        feeds=_feeds(raw.get("feeds", []), origin),
+        sources=tuple(sources),
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read it ({exc.strerror})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else None
+        message = getattr(exc, "msg", str(exc))
+        raise ConfigError(path, where, f"not valid TOML ({message})") from None
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; anything else (including the feeds list) is replaced whole."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Table:
+    """Typed reads from one TOML table, with errors that name the key."""
+
+    def __init__(self, data: Any, name: str, origin: Path) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(origin, f"[{name}]", "expected a table")
+        self.data = data
+        self.name = name
+        self.origin = origin
+
+    def fail(self, key: str, expected: str) -> ConfigError:
+        return ConfigError(self.origin, f"key '{self.name}.{key}'", expected)
+
+    def number(self, key: str, default: float, *, low: float, high: float) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}")
+        return float(value)
+
+    def integer(self, key: str, default: int, *, low: int, high: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(key, f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {value!r}")
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected text in quotes, got {value!r}")
+        return value.strip()
+
+    def check_known(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                names = ", ".join(sorted(known))
+                raise self.fail(key, f"unknown setting (known: {names})")
+
+
+def _poll(data: Any, origin: Path) -> PollSettings:
+    t = _Table(data, "poll", origin)
+    t.check_known({"interval_minutes", "concurrency", "per_host", "timeout_seconds", "max_feed_mb"})
+    return PollSettings(
+        interval_minutes=t.integer("interval_minutes", 30, low=5, high=24 * 60),
+        concurrency=t.integer("concurrency", 20, low=1, high=200),
+        per_host=t.integer("per_host", 4, low=1, high=50),
+        timeout_seconds=t.number("timeout_seconds", 30, low=1, high=600),
+        max_feed_mb=t.number("max_feed_mb", 10, low=0.1, high=200),
+    )
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(t: _Table, key: str, value: str) -> time:
+    m = _CLOCK.match(value.strip())
+    if not m:
+        raise t.fail(key, f'expected a 24-hour time like "07:00", got "{value}"')
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _notify(data: Any, origin: Path) -> NotifySettings:
+    t = _Table(data, "notify", origin)
+    t.check_known({"enabled", "min_score", "quiet_hours", "issues"})
+    quiet = t.string("quiet_hours", "")
+    quiet_hours = None
+    if quiet:
+        parts = quiet.split("-")
+        if len(parts) != 2:
+            raise t.fail("quiet_hours", f'expected "HH:MM-HH:MM" like "22:00-07:00", got "{quiet}"')
+        quiet_hours = (_clock(t, "quiet_hours", parts[0]), _clock(t, "quiet_hours", parts[1]))
+    per_issue: dict[str, float] = {}
+    issues = data.get("issues", {})
+    if not isinstance(issues, dict):
+        raise t.fail("issues", "expected tables like [notify.issues.tariffs]")
+    for issue_id, table in issues.items():
+        sub = _Table(table, f"notify.issues.{issue_id}", origin)
+        sub.check_known({"min_score"})
+        per_issue[issue_id] = sub.number("min_score", 70, low=0, high=100)
+    return NotifySettings(
+        enabled=t.boolean("enabled", True),
+        min_score=t.number("min_score", 70, low=0, high=100),
+        quiet_hours=quiet_hours,
+        issue_min_score=per_issue,
+    )
+
+
+def _digest(data: Any, origin: Path) -> DigestSettings:
+    t = _Table(data, "digest", origin)
+    t.check_known({"time", "folder", "formats"})
+    at = t.string("time", "")
+    folder = t.string("folder", "")
+    formats = data.get("formats", ["md", "html"])
+    if not isinstance(formats, list) or not formats or any(f not in DIGEST_FORMATS for f in formats):
+        raise t.fail("formats", f"expected a list drawn from {list(DIGEST_FORMATS)}, got {formats!r}")
+    return DigestSettings(
+        time=_clock(t, "time", at) if at else None,
+        folder=Path(folder).expanduser() if folder else None,
+        formats=tuple(dict.fromkeys(formats)),
+    )
+
+
+def _feeds(data: Any, origin: Path) -> tuple[FeedConfig, ...]:
+    if not isinstance(data, list):
+        raise ConfigError(origin, "[[feeds]]", "expected a list of [[feeds]] tables")
+    feeds: dict[str, FeedConfig] = {}
+    for n, entry in enumerate(data, start=1):
+        t = _Table(entry, f"feeds[{n}]", origin)
+        t.check_known({"url", "title", "lang", "kind", "interval_minutes", "enabled"})
+        url = t.string("url", "")
+        if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
+            raise t.fail("url", f"expected an http:// or https:// address, got {url!r}")
+        kind = t.string("kind", "") or None
+        if kind and kind not in FEED_KINDS:
+            raise t.fail("kind", f"expected one of {', '.join(FEED_KINDS)}, got {kind!r}")
+        interval = entry.get("interval_minutes")
+        feeds.setdefault(
+            url,
+            FeedConfig(
+                url=url,
+                title=t.string("title", "") or None,
+                lang=t.string("lang", "") or None,
+                kind=kind,
+                interval_minutes=(
+                    None if interval is None else t.integer("interval_minutes", 30, low=5, high=1440)
+                ),
+                enabled=t.boolean("enabled", True),
+            ),
+        )
+    return tuple(feeds.values())

@@ -1,0 +1,185 @@
+"""One poll cycle: fetch due feeds -> parse -> match -> store -> what was new.
+
+Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching overlaps
+with parsing: each body is parsed as soon as it arrives, in a process pool so that
+feedparser (pure Python, the slow part) uses every core; each feed is then matched and
+committed on its own, so a crash loses at most the feeds still in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from briefer.config import Config, FeedConfig
+from briefer.fetch import Fetcher, FetchSettings
+from briefer.match import Matcher
+from briefer.models import (
+    FeedOutcome,
+    FeedRequest,
+    FetchResult,
+    FetchStatus,
+    NewMatch,
+    ParsedFeed,
+    PollReport,
+)
+from briefer.parse import parse_feed
+from briefer.store import FeedRow, Store
+from briefer.timing import next_check
+
+OnOutcome = Callable[[FeedOutcome], None]
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    poll = config.poll
+    return FetchSettings(
+        concurrency=poll.concurrency,
+        per_host=poll.per_host,
+        read_timeout=min(20.0, poll.timeout_seconds),
+        connect_timeout=min(10.0, poll.timeout_seconds),
+        total_timeout=poll.timeout_seconds,
+        max_bytes=int(poll.max_feed_mb * 1024 * 1024),
+    )
+
+
+def parse_pool(workers: int | None = None) -> Executor:
+    # forkserver, not fork: the TUI and the daemon have threads, which fork would copy
+    # in whatever state they are in.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["briefer.parse"])
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+
+
+def due_feeds(
+    config: Config, rows: Sequence[FeedRow], now: datetime, *, every: bool = False
+) -> list[FeedConfig]:
+    """Configured, enabled feeds whose next check has come (all of them with `every`).
+
+    A feed the server said is gone (410) stays disabled until the user adds it again.
+    """
+    state = {row.url: row for row in rows}
+    due = []
+    for feed in config.feeds:
+        row = state.get(feed.url)
+        if not feed.enabled or (row is not None and row.disabled):
+            continue
+        if every or row is None or row.next_due is None or row.next_due <= now:
+            due.append(feed)
+    return due
+
+
+class Poller:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        matcher: Matcher,
+        *,
+        issue_versions: dict[str, str] | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.matcher = matcher
+        self.issue_versions = issue_versions or {}
+        self.executor = executor
+
+    async def poll(
+        self,
+        *,
+        every: bool = False,
+        urls: Sequence[str] | None = None,
+        now: datetime | None = None,
+        on_outcome: OnOutcome | None = None,
+    ) -> PollReport:
+        """Poll due feeds (or `every` feed, or just `urls`) once and store the results."""
+        now = now or datetime.now(UTC)
+        self.store.sync_feeds((f.url, f.title) for f in self.config.feeds)
+        rows = self.store.feeds()
+        if urls is not None:
+            wanted = set(urls)
+            feeds = [f for f in self.config.feeds if f.url in wanted]
+        else:
+            feeds = due_feeds(self.config, rows, now, every=every)
+        state = {row.url: row for row in rows}
+        report = PollReport()
+        if not feeds:
+            return report
+
+        async with Fetcher(fetch_settings(self.config)) as fetcher:
+
+            async def one(feed: FeedConfig) -> None:
+                row = state.get(feed.url)
+                request = FeedRequest(
+                    feed.url, row.etag if row else None, row.last_modified if row else None
+                )
+                result = await fetcher.fetch(request)
+                outcome, new = await self._handle(feed, row, result)
+                report.outcomes.append(outcome)
+                report.new_matches.extend(new)
+                if on_outcome is not None:
+                    on_outcome(outcome)
+
+            tasks = [asyncio.create_task(one(feed)) for feed in feeds]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+        return report
+
+    async def _handle(
+        self, feed: FeedConfig, row: FeedRow | None, result: FetchResult
+    ) -> tuple[FeedOutcome, list[NewMatch]]:
+        parsed: ParsedFeed | None = None
+        fetched_at = datetime.now(UTC)
+        if result.status is FetchStatus.OK and result.body is not None:
+            parse = partial(
+                parse_feed,
+                result.body,
+                url=result.final_url or feed.url,
+                fetched_at=fetched_at,
+                content_type=result.content_type,
+            )
+            try:
+                if self.executor is None:
+                    parsed = parse()
+                else:
+                    loop = asyncio.get_running_loop()
+                    parsed = await loop.run_in_executor(self.executor, parse)
+            except Exception as exc:  # a parser crash is one feed's problem, not the poll's
+                parsed = ParsedFeed(title="", link=None, items=[], error=f"could not parse: {exc}")
+        matches = (
+            self.matcher.match_many([(i.title, i.summary) for i in parsed.items])
+            if parsed is not None and parsed.items and not parsed.error
+            else None
+        )
+        failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
+        errors = (row.error_count if row else 0) + 1 if failed else 0
+        interval = timedelta(
+            minutes=feed.interval_minutes or self.config.poll.interval_minutes
+        )
+        ttl = parsed.ttl_minutes if parsed else None
+        error_result = result
+        if parsed is not None and parsed.error:
+            error_result = FetchResult(url=result.url, status=FetchStatus.ERROR)
+        due = next_check(
+            fetched_at, interval=interval, result=error_result, ttl_minutes=ttl, error_count=errors
+        )
+        outcome, new = self.store.record_poll(
+            feed.url,
+            result,
+            parsed,
+            matches,
+            next_due=due,
+            now=fetched_at,
+            issue_versions=self.issue_versions,
+        )
+        if feed.title and outcome.title == feed.url:
+            outcome.title = feed.title
+        return outcome, new

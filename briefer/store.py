@@ -1,0 +1,752 @@
+"""The SQLite store: schema, migrations, idempotent writes, and every query the app makes.
+
+Only this module talks SQL. One Store per thread (sqlite3 connections belong to the thread
+that opened them); WAL lets readers in other threads and processes carry on while a poll
+writes, and each feed's results are committed in one short transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from briefer.errors import DatabaseError
+from briefer.models import (
+    FeedOutcome,
+    FetchResult,
+    FetchStatus,
+    Item,
+    Match,
+    NewMatch,
+    ParsedFeed,
+    Span,
+    TermHit,
+)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+
+def to_db_time(dt: datetime) -> str:
+    """Fixed-width UTC text, so string order is time order in SQL."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    last_polled: datetime | None
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    next_due: datetime | None
+    disabled: bool
+    disabled_reason: str | None
+    item_count: int
+    warning: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.disabled or self.error_count > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    title: str
+    summary: str
+    link: str | None
+    published: datetime
+    feed_title: str
+    feed_url: str
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    item: ItemRow
+    issue_id: str
+    score: float
+    hits: tuple[TermHit, ...]
+    matched_at: datetime
+
+    @property
+    def terms(self) -> list[str]:
+        return [h.term for h in self.hits]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    item: ItemRow
+    issue_ids: tuple[str, ...]
+
+
+def hits_to_json(hits: Sequence[TermHit]) -> str:
+    return json.dumps(
+        [
+            {
+                "term": h.term,
+                "kind": h.kind,
+                "score": round(h.score, 1),
+                "spans": [[s.field, s.start, s.end] for s in h.spans],
+            }
+            for h in hits
+        ],
+        ensure_ascii=False,
+    )
+
+
+def hits_from_json(text: str | None) -> tuple[TermHit, ...]:
+    if not text:
+        return ()
+    return tuple(
+        TermHit(
+            term=h["term"],
+            kind=h.get("kind", "phrase"),
+            score=float(h.get("score", 0)),
+            spans=tuple(Span(f, int(a), int(b)) for f, a, b in h.get("spans", [])),
+        )
+        for h in json.loads(text)
+    )
+
+
+class Store:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise DatabaseError(f"{self.path}: no database here yet (run `briefer poll --once`)")
+        if self.path.exists() and self.path.is_dir():
+            raise DatabaseError(f"{self.path}: expected a database file, found a folder")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) below.
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db = sqlite_utils.Database(conn)
+            self._check_readable()
+            self._migrate()
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise _database_error(self.path, exc) from None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _check_readable(self) -> None:
+        # Reading the schema is what fails on a file that is not SQLite; do it before writing.
+        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{self.path} was written by a newer briefer (schema {version}; this one knows "
+                f"up to {SCHEMA_VERSION}). Upgrade briefer; the database was left untouched."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
+            # cannot share one transaction; each is written to be safe to run again instead.
+            _MIGRATIONS[target](self.db)
+            self.conn.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of failing."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: cheap polling for rows the daemon added."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    # -- meta ---------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- feeds --------------------------------------------------------------------------
+
+    def sync_feeds(self, urls_titles: Iterable[tuple[str, str | None]]) -> None:
+        """Make sure every configured feed has a row; removed feeds keep theirs (and items)."""
+        now = to_db_time(datetime.now(UTC))
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO feeds(url, title, added) VALUES (?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET title = coalesce(feeds.title, excluded.title)",
+                [(url, title, now) for url, title in urls_titles],
+            )
+
+    def feeds(self, urls: Sequence[str] | None = None) -> list[FeedRow]:
+        sql = (
+            "SELECT f.*, (SELECT count(*) FROM items i WHERE i.feed_id = f.id) AS item_count "
+            "FROM feeds f"
+        )
+        params: list[Any] = []
+        if urls is not None:
+            sql += f" WHERE f.url IN ({','.join('?' * len(urls))})"
+            params = list(urls)
+        rows = self.conn.execute(sql + " ORDER BY f.id", params)
+        names = [d[0] for d in rows.description]
+        return [_feed_row(dict(zip(names, r, strict=True))) for r in rows]
+
+    def feed(self, url: str) -> FeedRow | None:
+        rows = self.feeds([url])
+        return rows[0] if rows else None
+
+    def reenable_feed(self, url: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE feeds SET disabled = 0, disabled_reason = NULL, error_count = 0, "
+                "next_due = NULL WHERE url = ?",
+                (url,),
+            )
+
+    def record_poll(
+        self,
+        url: str,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        matches: Sequence[Sequence[Match]] | None,
+        *,
+        next_due: datetime,
+        now: datetime,
+        issue_versions: dict[str, str] | None = None,
+    ) -> tuple[FeedOutcome, list[NewMatch]]:
+        """Store one feed's poll in one transaction: feed state, items, matches.
+
+        `matches[i]` are the matches for `parsed.items[i]`. Items already stored with the same
+        content are left alone; changed ones are updated in place and rematched. Returns the
+        feed's outcome line and the (item, issue) matches that are new.
+        """
+        status = result.status
+        error = result.error
+        warning = parsed.warning if parsed else None
+        if parsed is not None and parsed.error:
+            status, error = FetchStatus.ERROR, parsed.error
+        outcome = FeedOutcome(url=url, title=url, status=status, error=error, warning=warning)
+        new_matches: list[NewMatch] = []
+        versions = issue_versions or {}
+        now_s = to_db_time(now)
+        with self.transaction() as conn:
+            feed = conn.execute(
+                "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+            ).fetchone()
+            if feed is None:
+                conn.execute("INSERT INTO feeds(url, added) VALUES (?, ?)", (url, now_s))
+                feed = conn.execute(
+                    "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+                ).fetchone()
+            feed_id, feed_title, error_count = feed
+            if parsed is not None and parsed.title:
+                feed_title = parsed.title
+            outcome.title = feed_title or url
+
+            ok = status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED)
+            conn.execute(
+                # A 304 rarely repeats the validators and a failure has none: keep the last good ones.
+                "UPDATE feeds SET title = ?, etag = coalesce(?, etag), "
+                "last_modified = coalesce(?, last_modified), last_polled = ?, "
+                "last_status = ?, last_http_status = ?, last_error = ?, last_warning = ?, "
+                "error_count = ?, next_due = ?, disabled = ?, disabled_reason = ?, "
+                "ttl_minutes = coalesce(?, ttl_minutes) WHERE id = ?",
+                (
+                    feed_title,
+                    result.etag,
+                    result.last_modified,
+                    now_s,
+                    str(status),
+                    result.http_status,
+                    error,
+                    warning,
+                    0 if ok else error_count + (status != FetchStatus.DEFERRED),
+                    to_db_time(next_due),
+                    int(status == FetchStatus.GONE),
+                    error if status == FetchStatus.GONE else None,
+                    parsed.ttl_minutes if parsed else None,
+                    feed_id,
+                ),
+            )
+            if parsed is not None and not parsed.error and parsed.items:
+                new_matches = self._store_items(
+                    conn, feed_id, outcome, parsed.items, matches, now_s, versions
+                )
+        return outcome, new_matches
+
+    def _store_items(
+        self,
+        conn: sqlite3.Connection,
+        feed_id: int,
+        outcome: FeedOutcome,
+        items: Sequence[Item],
+        matches: Sequence[Sequence[Match]] | None,
+        now_s: str,
+        versions: dict[str, str],
+    ) -> list[NewMatch]:
+        known = {
+            guid: (item_id, digest)
+            for item_id, guid, digest in conn.execute(
+                "SELECT id, guid, content_hash FROM items WHERE feed_id = ?", (feed_id,)
+            )
+        }
+        new_matches: list[NewMatch] = []
+        for index, item in enumerate(items):
+            digest = item.content_hash
+            existing = known.get(item.guid)
+            if existing and existing[1] == digest:
+                continue
+            row = (
+                item.link,
+                item.title,
+                item.summary,
+                item.author,
+                to_db_time(item.published),
+                digest,
+            )
+            if existing is None:
+                cur = conn.execute(
+                    "INSERT INTO items(link, title, summary, author, published, content_hash, "
+                    "feed_id, guid, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, feed_id, item.guid, now_s),
+                )
+                item_id = int(cur.lastrowid or 0)
+                previous: set[str] = set()
+                outcome.new_items += 1
+            else:
+                item_id = existing[0]
+                conn.execute(
+                    "UPDATE items SET link = ?, title = ?, summary = ?, author = ?, "
+                    "published = ?, content_hash = ? WHERE id = ?",
+                    (*row, item_id),
+                )
+                previous = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT issue_id FROM matches WHERE item_id = ?", (item_id,)
+                    )
+                }
+                conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
+                outcome.updated_items += 1
+            known[item.guid] = (item_id, digest)
+            for match in matches[index] if matches else ():
+                conn.execute(
+                    "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        item_id,
+                        match.issue_id,
+                        round(match.score, 1),
+                        hits_to_json(match.hits),
+                        versions.get(match.issue_id, ""),
+                        now_s,
+                    ),
+                )
+                if match.issue_id not in previous:
+                    outcome.new_matches += 1
+                    new_matches.append(
+                        NewMatch(
+                            item_id=item_id,
+                            issue_id=match.issue_id,
+                            score=match.score,
+                            title=item.title,
+                            link=item.link,
+                            feed_title=outcome.title,
+                            terms=tuple(match.terms),
+                            published=item.published,
+                        )
+                    )
+        return new_matches
+
+    # -- items and matches ----------------------------------------------------------------
+
+    _ITEM_COLUMNS = (
+        "i.id, i.title, i.summary, i.link, i.published, coalesce(f.title, f.url), f.url, "
+        "coalesce(s.read, 0), coalesce(s.starred, 0)"
+    )
+    _ITEM_JOINS = (
+        "JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id"
+    )
+
+    def matches(
+        self,
+        issue_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        order: str = "score",
+        unread_only: bool = False,
+        starred_only: bool = False,
+        include_dismissed: bool = False,
+    ) -> list[MatchRow]:
+        """Stored matches, best first (order="score") or newest first (order="newest")."""
+        where, params = [], []
+        if issue_id is not None:
+            where.append("m.issue_id = ?")
+            params.append(issue_id)
+        if since is not None:
+            where.append("i.published >= ?")
+            params.append(to_db_time(since))
+        if until is not None:
+            where.append("i.published < ?")
+            params.append(to_db_time(until))
+        if unread_only:
+            where.append("coalesce(s.read, 0) = 0")
+        if starred_only:
+            where.append("coalesce(s.starred, 0) = 1")
+        if not include_dismissed:
+            where.append(
+                "NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
+                "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant')"
+            )
+        order_sql = {
+            "score": "m.score DESC, i.published DESC, i.id DESC",
+            "newest": "i.published DESC, m.score DESC, i.id DESC",
+        }[order]
+        sql = (
+            f"SELECT {self._ITEM_COLUMNS}, m.issue_id, m.score, m.terms, m.matched_at "
+            f"FROM matches m JOIN items i ON i.id = m.item_id {self._ITEM_JOINS}"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + f" ORDER BY {order_sql}"
+            + (" LIMIT ?" if limit is not None else "")
+        )
+        if limit is not None:
+            params.append(limit)
+        return [
+            MatchRow(
+                item=_item_row(r[:9]),
+                issue_id=r[9],
+                score=float(r[10]),
+                hits=hits_from_json(r[11]),
+                matched_at=from_db_time(r[12]),
+            )
+            for r in self.conn.execute(sql, params)
+        ]
+
+    def item(self, item_id: int) -> ItemRow | None:
+        row = self.conn.execute(
+            f"SELECT {self._ITEM_COLUMNS} FROM items i {self._ITEM_JOINS} WHERE i.id = ?",
+            (item_id,),
+        ).fetchone()
+        return None if row is None else _item_row(row)
+
+    def item_matches(self, item_id: int) -> list[MatchRow]:
+        item = self.item(item_id)
+        if item is None:
+            return []
+        return [
+            MatchRow(item, issue, float(score), hits_from_json(terms), from_db_time(at))
+            for issue, score, terms, at in self.conn.execute(
+                "SELECT issue_id, score, terms, matched_at FROM matches WHERE item_id = ? "
+                "ORDER BY score DESC",
+                (item_id,),
+            )
+        ]
+
+    def count_items(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def count_matches(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM matches").fetchone()[0])
+
+    def search(self, query: str, *, limit: int = 100) -> list[SearchRow]:
+        """Full-text search; every word must appear (in any form FTS5 folds to the same)."""
+        fts = fts_query(query)
+        if not fts:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {self._ITEM_COLUMNS}, "
+            "(SELECT group_concat(issue_id) FROM matches m WHERE m.item_id = i.id) "
+            f"FROM items_fts JOIN items i ON i.id = items_fts.rowid {self._ITEM_JOINS} "
+            "WHERE items_fts MATCH ? ORDER BY bm25(items_fts), i.published DESC LIMIT ?",
+            (fts, limit),
+        )
+        return [
+            SearchRow(_item_row(r[:9]), tuple(sorted(r[9].split(","))) if r[9] else ())
+            for r in rows
+        ]
+
+    # -- reader state and feedback -----------------------------------------------------------
+
+    def _set_state(self, item_id: int, column: str, value: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                f"INSERT INTO item_state(item_id, {column}) VALUES (?, ?) "
+                f"ON CONFLICT(item_id) DO UPDATE SET {column} = excluded.{column}",
+                (item_id, value),
+            )
+
+    def set_read(self, item_id: int, read: bool = True) -> None:
+        self._set_state(item_id, "read", int(read))
+
+    def set_starred(self, item_id: int, starred: bool = True) -> None:
+        self._set_state(item_id, "starred", int(starred))
+
+    def dismiss(self, item_id: int, issue_id: str, *, now: datetime | None = None) -> None:
+        """The user says this item is not relevant to this issue; kept as feedback per term."""
+        at = to_db_time(now or datetime.now(UTC))
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feedback(item_id, issue_id, verdict, at) "
+                "VALUES (?, ?, 'not_relevant', ?) "
+                "ON CONFLICT(item_id, issue_id) DO UPDATE SET verdict = excluded.verdict, "
+                "at = excluded.at",
+                (item_id, issue_id, at),
+            )
+
+    def undismiss(self, item_id: int, issue_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "DELETE FROM feedback WHERE item_id = ? AND issue_id = ?", (item_id, issue_id)
+            )
+
+    def unnotified(self, item_ids: Iterable[int]) -> set[int]:
+        ids = list(item_ids)
+        if not ids:
+            return set()
+        done = {
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT item_id FROM item_state WHERE notified IS NOT NULL "
+                f"AND item_id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+        }
+        return set(ids) - done
+
+    def mark_notified(self, item_ids: Iterable[int], *, now: datetime | None = None) -> None:
+        at = to_db_time(now or datetime.now(UTC))
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO item_state(item_id, notified) VALUES (?, ?) "
+                "ON CONFLICT(item_id) DO UPDATE SET notified = coalesce(notified, excluded.notified)",
+                [(i, at) for i in item_ids],
+            )
+
+    # -- per-issue activity, for the watchlist panel ---------------------------------------------
+
+    def daily_counts(self, issue_id: str, *, days: int, now: datetime) -> list[int]:
+        """Matches per UTC day for the last `days` days, oldest first."""
+        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
+        counts = dict(
+            self.conn.execute(
+                "SELECT substr(i.published, 1, 10), count(*) FROM matches m "
+                "JOIN items i ON i.id = m.item_id WHERE m.issue_id = ? AND i.published >= ? "
+                "GROUP BY 1",
+                (issue_id, to_db_time(start)),
+            ).fetchall()
+        )
+        return [
+            int(counts.get((start + timedelta(days=d)).strftime("%Y-%m-%d"), 0))
+            for d in range(days)
+        ]
+
+    def issue_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
+        """(unread, matched since `since`, distinct sources since `since`)."""
+        row = self.conn.execute(
+            "SELECT sum(coalesce(s.read, 0) = 0), sum(i.published >= ?), "
+            "count(DISTINCT CASE WHEN i.published >= ? THEN i.feed_id END) "
+            "FROM matches m JOIN items i ON i.id = m.item_id "
+            "LEFT JOIN item_state s ON s.item_id = i.id "
+            "WHERE m.issue_id = ? AND NOT EXISTS (SELECT 1 FROM feedback d "
+            "WHERE d.item_id = m.item_id AND d.issue_id = m.issue_id)",
+            (to_db_time(since), to_db_time(since), issue_id),
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def fts_query(text: str) -> str:
+    """Quote each word so user input can never be FTS5 syntax; a trailing * keeps prefix search."""
+    words = []
+    for raw in text.split():
+        prefix = raw.endswith("*")
+        word = raw.rstrip("*").replace('"', '""')
+        if word:
+            words.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(words)
+
+
+def _feed_row(r: dict[str, Any]) -> FeedRow:
+    return FeedRow(
+        id=r["id"],
+        url=r["url"],
+        title=r["title"] or r["url"],
+        etag=r["etag"],
+        last_modified=r["last_modified"],
+        last_polled=from_db_time(r["last_polled"]) if r["last_polled"] else None,
+        last_status=r["last_status"],
+        last_error=r["last_error"],
+        error_count=r["error_count"] or 0,
+        next_due=from_db_time(r["next_due"]) if r["next_due"] else None,
+        disabled=bool(r["disabled"]),
+        disabled_reason=r["disabled_reason"],
+        item_count=r["item_count"],
+        warning=r["last_warning"],
+    )
+
+
+def _item_row(r: Sequence[Any]) -> ItemRow:
+    return ItemRow(
+        id=r[0],
+        title=r[1],
+        summary=r[2],
+        link=r[3],
+        published=from_db_time(r[4]),
+        feed_title=r[5],
+        feed_url=r[6],
+        read=bool(r[7]),
+        starred=bool(r[8]),
+    )
+
+
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> DatabaseError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            f"{path} is locked by another program; nothing was changed. Try again shortly."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError(
+            f"{path} is damaged or is not a briefer database ({text}). It was left as it is: "
+            "move it aside to start fresh, or point --db at another file."
+        )
+    return DatabaseError(f"{path}: {text}")
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "added": str,
+            "etag": str,
+            "last_modified": str,
+            "last_polled": str,
+            "last_status": str,
+            "last_http_status": int,
+            "last_error": str,
+            "last_warning": str,
+            "error_count": int,
+            "next_due": str,
+            "disabled": int,
+            "disabled_reason": str,
+            "ttl_minutes": int,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"error_count": 0, "disabled": 0},
+        if_not_exists=True,
+    )
+    db["feeds"].create_index(["url"], unique=True, if_not_exists=True)
+    db["items"].create(
+        {
+            "id": int,
+            "feed_id": int,
+            "guid": str,
+            "link": str,
+            "title": str,
+            "summary": str,
+            "author": str,
+            "published": str,
+            "fetched": str,
+            "content_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id")],
+        not_null={"feed_id", "guid", "title", "published"},
+        if_not_exists=True,
+    )
+    db["items"].create_index(["feed_id", "guid"], unique=True, if_not_exists=True)
+    db["items"].create_index(["published"], if_not_exists=True)
+    db["items"].enable_fts(
+        ["title", "summary"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+        replace=True,
+    )
+    db["matches"].create(
+        {
+            "item_id": int,
+            "issue_id": str,
+            "score": float,
+            "terms": str,
+            "version": str,
+            "matched_at": str,
+        },
+        pk=("item_id", "issue_id"),
+        foreign_keys=[("item_id", "items", "id")],
+        if_not_exists=True,
+    )
+    db["matches"].create_index(["issue_id", "score"], if_not_exists=True)
+    db["item_state"].create(
+        {"item_id": int, "read": int, "starred": int, "notified": str},
+        pk="item_id",
+        defaults={"read": 0, "starred": 0},
+        if_not_exists=True,
+    )
+    db["feedback"].create(
+        {"item_id": int, "issue_id": str, "verdict": str, "at": str},
+        pk=("item_id", "issue_id"),
+        if_not_exists=True,
+    )
+
+
+_MIGRATIONS = {1: _migration_1}
