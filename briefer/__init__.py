@@ -8,4 +8,6 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 PROJECT_URL = "https://github.com/briefer-app/briefer"
-USER_AGENT = f"briefer/{__version__} (+{PROJECT_URL})"
+# Some official sites (State Department, WOLA) refuse clients that do not look like a
+# browser; "Mozilla/5.0 (compatible; ...)" passes while still naming briefer and its home.
+USER_AGENT = f"Mozilla/5.0 (compatible; briefer/{__version__}; +{PROJECT_URL})"

@@ -275,8 +275,14 @@ def _digest(data: Any, origin: Path) -> DigestSettings:
     at = t.string("time", "")
     folder = t.string("folder", "")
     formats = data.get("formats", ["md", "html"])
-    if not isinstance(formats, list) or not formats or any(f not in DIGEST_FORMATS for f in formats):
-        raise t.fail("formats", f"expected a list drawn from {list(DIGEST_FORMATS)}, got {formats!r}")
+    if (
+        not isinstance(formats, list)
+        or not formats
+        or any(f not in DIGEST_FORMATS for f in formats)
+    ):
+        raise t.fail(
+            "formats", f"expected a list drawn from {list(DIGEST_FORMATS)}, got {formats!r}"
+        )
     return DigestSettings(
         time=_clock(t, "time", at) if at else None,
         folder=Path(folder).expanduser() if folder else None,
@@ -297,7 +303,7 @@ def _feeds(data: Any, origin: Path) -> tuple[FeedConfig, ...]:
         kind = t.string("kind", "") or None
         if kind and kind not in FEED_KINDS:
             raise t.fail("kind", f"expected one of {', '.join(FEED_KINDS)}, got {kind!r}")
-        interval = entry.get("interval_minutes")
+        has_interval = "interval_minutes" in entry
         feeds.setdefault(
             url,
             FeedConfig(
@@ -306,7 +312,7 @@ def _feeds(data: Any, origin: Path) -> tuple[FeedConfig, ...]:
                 lang=t.string("lang", "") or None,
                 kind=kind,
                 interval_minutes=(
-                    None if interval is None else t.integer("interval_minutes", 30, low=5, high=1440)
+                    t.integer("interval_minutes", 30, low=5, high=1440) if has_interval else None
                 ),
                 enabled=t.boolean("enabled", True),
             ),

@@ -161,9 +161,7 @@ class Poller:
         )
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
-        interval = timedelta(
-            minutes=feed.interval_minutes or self.config.poll.interval_minutes
-        )
+        interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)
         ttl = parsed.ttl_minutes if parsed else None
         error_result = result
         if parsed is not None and parsed.error:

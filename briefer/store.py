@@ -137,9 +137,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) below.
-            conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-            )
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db = sqlite_utils.Database(conn)
             self._check_readable()
@@ -188,7 +186,7 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of failing."""
+        """BEGIN IMMEDIATE takes the write lock up front, so writers queue instead of failing."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -299,7 +297,7 @@ class Store:
 
             ok = status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED)
             conn.execute(
-                # A 304 rarely repeats the validators and a failure has none: keep the last good ones.
+                # A 304 rarely repeats the validators and a failure has none: keep the old ones.
                 "UPDATE feeds SET title = ?, etag = coalesce(?, etag), "
                 "last_modified = coalesce(?, last_modified), last_polled = ?, "
                 "last_status = ?, last_http_status = ?, last_error = ?, last_warning = ?, "
@@ -418,9 +416,7 @@ class Store:
         "i.id, i.title, i.summary, i.link, i.published, coalesce(f.title, f.url), f.url, "
         "coalesce(s.read, 0), coalesce(s.starred, 0)"
     )
-    _ITEM_JOINS = (
-        "JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id"
-    )
+    _ITEM_JOINS = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id"
 
     def matches(
         self,
@@ -574,7 +570,8 @@ class Store:
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO item_state(item_id, notified) VALUES (?, ?) "
-                "ON CONFLICT(item_id) DO UPDATE SET notified = coalesce(notified, excluded.notified)",
+                "ON CONFLICT(item_id) DO UPDATE SET "
+                "notified = coalesce(notified, excluded.notified)",
                 [(i, at) for i in item_ids],
             )
 

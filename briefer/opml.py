@@ -1,0 +1,68 @@
+"""OPML 2.0 both ways: the format every feed reader imports and exports."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+from briefer.config import FEED_KINDS, FeedConfig
+from briefer.errors import InputFileError
+
+
+class OpmlError(InputFileError):
+    pass
+
+
+def read_opml(path: Path) -> list[FeedConfig]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OpmlError(path, None, f"cannot read it ({exc.strerror})") from None
+    return parse_opml(data, path)
+
+
+def parse_opml(data: bytes, path: Path | str = "OPML") -> list[FeedConfig]:
+    """Every outline with an xmlUrl, at any depth; categories (folders) are flattened."""
+    if b"<!ENTITY" in data:
+        # Entity declarations have no place in OPML and are how expansion attacks start.
+        raise OpmlError(path, None, "entity declarations are not allowed in OPML")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, _col = exc.position
+        raise OpmlError(path, f"line {line}", f"not valid XML ({exc.msg})") from None
+    if root.tag != "opml" or root.find("body") is None:
+        raise OpmlError(path, None, "expected an OPML file (<opml> with a <body>)")
+    feeds: dict[str, FeedConfig] = {}
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if not url.lower().startswith(("http://", "https://")):
+            continue
+        title = (outline.get("title") or outline.get("text") or "").strip() or None
+        category = (outline.get("category") or "").strip("/ ")
+        kind = category if category in FEED_KINDS else None
+        lang = (outline.get("language") or "").strip() or None
+        feeds.setdefault(url, FeedConfig(url=url, title=title, kind=kind, lang=lang))
+    return list(feeds.values())
+
+
+def to_opml(feeds: Iterable[FeedConfig], *, now: datetime | None = None) -> str:
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = "briefer feeds"
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
+    body = ET.SubElement(root, "body")
+    for feed in feeds:
+        attrs = {"type": "rss", "text": feed.title or feed.url, "xmlUrl": feed.url}
+        if feed.title:
+            attrs["title"] = feed.title
+        if feed.kind:
+            attrs["category"] = f"/{feed.kind}"
+        if feed.lang:
+            attrs["language"] = feed.lang
+        ET.SubElement(body, "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
