@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 from briefer.baseline import Baseline, Seed, SeedError, baselines, load_seeds, parse_seed
 from briefer.errors import InputFileError
 from briefer.resources import default_seeds
+from tests.shared import require_shared
 
 ISSUES = ("border", "fentanyl", "tariffs", "judicial_reform", "usmca_2026")
 
@@ -32,7 +32,6 @@ EXPECTED_SOURCES = {
     "usmca_2026": {ELLIS, BERG, CASTRO},
 }
 
-SOURCE_TEXTS = Path(os.environ.get("BRIEFER_SEED_SOURCES", "/work/shared/seeds"))
 MAX_SHARED_RUN = 7  # words; a run of 8 or more copied from a source fails
 
 
@@ -183,12 +182,8 @@ def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
 
 
 def _source_texts() -> list[Path]:
-    texts = sorted(SOURCE_TEXTS.glob("*.txt")) if SOURCE_TEXTS.is_dir() else []
-    if not texts:
-        message = f"seed source texts not found in {SOURCE_TEXTS}"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the no-copying check")
-        pytest.skip(message)
+    texts = sorted(require_shared("seeds").glob("*.txt"))
+    assert texts, "the shared seeds folder holds no seed texts"
     return texts
 
 
