@@ -1,0 +1,321 @@
+"""Notifications: coalescing and formatting (pure), then delivery on a real D-Bus session bus.
+
+The bus tests run a private dbus-daemon and a recording org.freedesktop.Notifications
+server in another process (tests/dbus_fixtures.py) and assert on the Notify calls it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from briefer.config import Config, NotifySettings, Paths, load_config
+from briefer.models import Match, NewMatch
+from briefer.notify import (
+    Alert,
+    Channel,
+    DesktopNotifications,
+    TerminalProtocol,
+    build_alerts,
+    in_quiet_hours,
+    notify_new_matches,
+    probe_channel,
+    terminal_escape,
+    terminal_protocol,
+)
+from briefer.store import Store
+from tests import dbus_fixtures
+from tests.dbus_fixtures import FakeNotifyd
+from tests.factory import FIXED_NOW, add_feed, hit, item
+
+FEED = "http://127.0.0.1:1/feed.xml"
+session_bus = dbus_fixtures.session_bus
+fake_notifyd = dbus_fixtures.fake_notifyd
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: str
+    title: str
+    threshold: float = 60.0
+
+
+ISSUES = [Issue("fentanyl", "Fentanyl"), Issue("tariffs", "Tariffs"), Issue("border", "Border")]
+
+
+def make_config(tmp_path: Path, **notify: object) -> Config:
+    config = load_config(Paths.resolve(env={"BRIEFER_HOME": str(tmp_path)}))
+    settings = dataclasses.replace(
+        NotifySettings(),
+        **{"quiet_hours": None, **notify},  # type: ignore[arg-type]
+    )
+    return dataclasses.replace(config, notify=settings)
+
+
+def nm(item_id: int, issue: str, score: float, title: str, **kw: object) -> NewMatch:
+    return NewMatch(
+        item_id=item_id,
+        issue_id=issue,
+        score=score,
+        title=title,
+        link=kw.get("link", f"https://example.com/{item_id}"),  # type: ignore[arg-type]
+        feed_title=str(kw.get("feed_title", "Reuters")),
+        terms=("x",),
+        published=FIXED_NOW,
+    )
+
+
+def store_matches(store: Store, rows: list[tuple[str, str, float]]) -> list[NewMatch]:
+    """Store items through the store's own write path; returns the NewMatches it reports."""
+    entries = []
+    for n, (title, issue, score) in enumerate(rows):
+        entries.append(
+            (
+                item(f"g{n}", title, link=f"https://example.com/{n}"),
+                [Match(issue, score, (hit(title.split()[0], title),))],
+            )
+        )
+    return add_feed(store, FEED, entries, title="Wire & Co")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "briefer.db") as s:
+        yield s
+
+
+# -- pure ------------------------------------------------------------------------------------------
+
+
+def test_alerts_coalesce_per_issue_best_first() -> None:
+    matches = [nm(i, "tariffs", 80 + i, f"Tariff story {i}") for i in range(5)]
+    matches.append(nm(10, "fentanyl", 95, "Fentanyl seizure at Nogales", feed_title="CBP"))
+    alerts = build_alerts(matches, {"tariffs": "Tariffs", "fentanyl": "Fentanyl"})
+    assert [a.title for a in alerts] == ["New on Fentanyl", "5 new on Tariffs"]
+    assert alerts[0].body == "Fentanyl seizure at Nogales — CBP"
+    assert alerts[1].lines == (
+        "Tariff story 4 — Reuters",
+        "Tariff story 3 — Reuters",
+        "Tariff story 2 — Reuters",
+        "+2 more",
+    )
+    assert alerts[1].item_ids == (4, 3, 2, 1, 0)
+    assert alerts[1].link == "https://example.com/4"
+
+
+def test_an_item_matching_two_issues_is_announced_once() -> None:
+    alerts = build_alerts(
+        [nm(1, "border", 75, "Border and fentanyl"), nm(1, "fentanyl", 90, "Border and fentanyl")],
+        {},
+    )
+    assert [(a.issue_id, a.item_ids) for a in alerts] == [("fentanyl", (1,))]
+
+
+def test_markup_is_escaped_and_control_characters_removed() -> None:
+    (alert,) = build_alerts([nm(1, "tariffs", 90, "Tariffs <b>25%</b> & more\x1b[31m")], {})
+    assert "<" not in alert.markup_body and "&amp; more" in alert.markup_body
+    assert "\x1b" not in alert.body
+    (no_link,) = build_alerts([nm(2, "tariffs", 90, "x", link="javascript:alert(1)")], {})
+    assert no_link.link is None
+
+
+def test_quiet_hours_wrap_midnight() -> None:
+    local = datetime(2026, 11, 23, 23, 30).astimezone()
+    night = (time(22, 0), time(7, 0))
+    assert in_quiet_hours(night, local)
+    assert in_quiet_hours(night, local.replace(hour=6, minute=59))
+    assert not in_quiet_hours(night, local.replace(hour=7, minute=0))
+    assert in_quiet_hours((time(9, 0), time(17, 0)), local.replace(hour=12))
+    assert not in_quiet_hours((time(9, 0), time(17, 0)), local)
+    assert not in_quiet_hours(None, local)
+
+
+def test_terminal_protocol_and_escapes() -> None:
+    assert terminal_protocol({"TERM_PROGRAM": "iTerm.app"}) is TerminalProtocol.OSC9
+    assert terminal_protocol({"TERM_PROGRAM": "WezTerm"}) is TerminalProtocol.OSC777
+    assert terminal_protocol({"TERM": "xterm-kitty"}) is TerminalProtocol.OSC99
+    assert terminal_protocol({"TERM": "foot"}) is TerminalProtocol.OSC777
+    assert terminal_protocol({"WT_SESSION": "x"}) is TerminalProtocol.BELL
+    assert terminal_protocol({"TERM": "xterm-256color"}) is TerminalProtocol.BELL
+    env = {"TERM_PROGRAM": "iTerm.app"}
+    assert terminal_escape("New on Fentanyl", "Seizure\x07 at Nogales", env=env) == (
+        "\x1b]9;New on Fentanyl: Seizure at Nogales\x07\a"
+    )
+    wez = terminal_escape("a;b", "c;d", env={"TERM_PROGRAM": "WezTerm"}, bell=False)
+    assert wez == "\x1b]777;notify;a,b;c,d\x07"
+    tmux = terminal_escape("t", "b", env={"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/x"})
+    assert tmux == "\x1bPtmux;\x1b\x1b]9;t: b\x07\x1b\\\a"
+    assert terminal_escape("t", "b", env={}) == "\a"
+
+
+# -- on a real session bus -----------------------------------------------------------------------
+
+
+async def test_new_matches_send_coalesced_notifications_once(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path, min_score=70.0)
+    new = store_matches(
+        store,
+        [
+            ("Fentanyl seizure <record> at Nogales", "fentanyl", 92.0),
+            ("Tariffs on steel & aluminium", "tariffs", 88.0),
+            ("Tariff truce extended", "tariffs", 81.0),
+            ("Tariff talk, weakly related", "tariffs", 40.0),  # below the minimum score
+        ],
+    )
+    assert len(new) == 4
+    desktop = DesktopNotifications()
+    try:
+        result = await notify_new_matches(config, store, ISSUES, new, desktop=desktop)
+    finally:
+        desktop.close()
+    assert result.channel is Channel.DESKTOP
+    assert result.below_threshold == 1
+    assert len(result.delivered) == 2
+    calls = fake_notifyd.calls()
+    assert [(c["app_name"], c["summary"]) for c in calls] == [
+        ("briefer", "New on Fentanyl"),
+        ("briefer", "2 new on Tariffs"),
+    ]
+    assert calls[0]["body"] == "Fentanyl seizure &lt;record&gt; at Nogales — Wire &amp; Co"
+    assert calls[1]["body"] == (
+        "Tariffs on steel &amp; aluminium — Wire &amp; Co\nTariff truce extended — Wire &amp; Co"
+    )
+    assert calls[0]["app_icon"] == ""  # never desktop-notifier's default Python logo
+    assert "default" in calls[0]["actions"]  # clicking opens the item
+
+    # The same matches again (a second poll reporting them): nothing new is said.
+    again = await notify_new_matches(config, store, ISSUES, new)
+    assert again.already_notified == 3 and not again.delivered
+    # A restart: a new store connection and a new notifier, the same database.
+    with Store(tmp_path / "briefer.db") as reopened:
+        after_restart = await notify_new_matches(config, reopened, ISSUES, new)
+    assert not after_restart.delivered
+    assert len(fake_notifyd.calls()) == 2
+    # the below-threshold item was never marked, the rest were
+    assert store.unnotified([m.item_id for m in new]) == {new[3].item_id}
+
+
+async def test_quiet_hours_suppress(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    local = FIXED_NOW.astimezone()
+    start = (local - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    end = (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    config = make_config(tmp_path, quiet_hours=(start, end))
+    new = store_matches(store, [("Fentanyl precursor ban", "fentanyl", 95.0)])
+    result = await notify_new_matches(config, store, ISSUES, new, now=FIXED_NOW)
+    assert result.quiet and not result.delivered
+    assert fake_notifyd.calls() == []
+    # outside the window the same config lets it through
+    later = FIXED_NOW + timedelta(hours=3)
+    result = await notify_new_matches(config, store, ISSUES, new, now=later)
+    assert len(result.delivered) == 1 and len(fake_notifyd.calls()) == 1
+
+
+async def test_per_issue_minimum_score(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path, min_score=50.0, issue_min_score={"tariffs": 90.0})
+    new = store_matches(
+        store,
+        [("Tariffs threatened again", "tariffs", 85.0), ("Border wall funds", "border", 60.0)],
+    )
+    result = await notify_new_matches(config, store, ISSUES, new)
+    assert result.below_threshold == 1
+    assert [c["summary"] for c in fake_notifyd.calls()] == ["New on Border"]
+
+
+async def test_disabled_sends_nothing(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path, enabled=False)
+    new = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
+    result = await notify_new_matches(config, store, ISSUES, new)
+    assert result.disabled and fake_notifyd.calls() == []
+
+
+async def test_click_opens_the_item(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    clicked: asyncio.Queue[Alert] = asyncio.Queue()
+    desktop = DesktopNotifications(on_click=clicked.put_nowait)
+    try:
+        new = store_matches(store, [("Fentanyl lab dismantled in Sinaloa", "fentanyl", 95.0)])
+        await notify_new_matches(make_config(tmp_path), store, ISSUES, new, desktop=desktop)
+        (call,) = fake_notifyd.calls()
+        fake_notifyd.click(call["id"])  # the server emits ActionInvoked from its own process
+        alert = await asyncio.wait_for(clicked.get(), 5)
+        assert alert.link == "https://example.com/0"
+    finally:
+        desktop.close()
+
+
+async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
+    tmp_path: Path, store: Store, session_bus: str
+) -> None:
+    ticks = [0.0]
+    desktop = DesktopNotifications(clock=lambda: ticks[0], reprobe_seconds=600)
+    probes = 0
+    real_probe = desktop._probe
+
+    async def counting_probe() -> bool:
+        nonlocal probes
+        probes += 1
+        return await real_probe()
+
+    desktop._probe = counting_probe  # type: ignore[method-assign]
+    shown: list[Alert] = []
+
+    def terminal(alert: Alert) -> bool:
+        shown.append(alert)
+        return True
+
+    config = make_config(tmp_path)
+    first = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
+    result = await notify_new_matches(
+        config, store, ISSUES, first, desktop=desktop, fallback=terminal
+    )
+    assert result.channel is Channel.TERMINAL and [a.title for a in shown] == ["New on Fentanyl"]
+    assert result.problem and "notification server" in result.problem
+    assert store.unnotified([first[0].item_id]) == set()  # shown in the terminal: counts
+
+    # Another cycle soon after: no second probe (each failed attempt leaks a bus connection).
+    ticks[0] = 60.0
+    more = add_feed(
+        store,
+        "http://127.0.0.1:1/other.xml",
+        [(item("z", "Tariffs up"), [Match("tariffs", 90.0)])],
+    )
+    undelivered = await notify_new_matches(
+        config, store, ISSUES, more, desktop=desktop, fallback=lambda a: False
+    )
+    assert not undelivered.delivered and probes == 1
+    assert store.unnotified([more[0].item_id]) == {more[0].item_id}  # not shown: not marked
+    ticks[0] = 700.0
+    assert not await desktop.available()
+    assert probes == 2
+
+
+async def test_no_bus_at_all(tmp_path: Path, store: Store) -> None:
+    new = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
+    result = await notify_new_matches(make_config(tmp_path), store, ISSUES, new)
+    assert not result.delivered
+    assert result.problem == "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+
+
+async def test_probe_channel_sentences(fake_notifyd: FakeNotifyd) -> None:
+    assert await probe_channel() == "Notifications: desktop (D-Bus) works."
+
+
+async def test_probe_channel_without_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = await probe_channel(env={"TERM_PROGRAM": "WezTerm", "TMUX": "x"})
+    assert text.startswith("Notifications: desktop unavailable (no D-Bus session bus")
+    assert "OSC777" in text and "allow-passthrough" in text
