@@ -1,0 +1,265 @@
+"""The scheduler: ticks, the poller lock, faults that must not stop it, the jobs it registers.
+
+Time is a controllable clock passed to the scheduler (and on to the poller's due check);
+nothing here sleeps to wait for a schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from briefer.config import Config, DigestSettings, FeedConfig, Paths, load_config
+from briefer.lock import PollerLock
+from briefer.models import PollReport
+from briefer.scheduler import (
+    MISFIRE_GRACE,
+    BrieferScheduler,
+    DatabaseWatcher,
+    PollerState,
+    TickOutcome,
+)
+from briefer.store import Store
+from tests.factory import add_feed, item
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+def make_config(tmp_path: Path, feeds: tuple[FeedConfig, ...] = (), **digest: object) -> Config:
+    config = load_config(Paths.resolve(env={"BRIEFER_HOME": str(tmp_path)}))
+    return dataclasses.replace(
+        config,
+        feeds=feeds,
+        digest=dataclasses.replace(DigestSettings(), **digest),  # type: ignore[arg-type]
+    )
+
+
+class FakePoll:
+    """A poll function recording the `now` it was given; can fail or hang on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[datetime | None] = []
+        self.fail: Exception | None = None
+        self.release = threading.Event()
+        self.release.set()
+        self.report = PollReport()
+
+    def __call__(self, now: datetime | None) -> PollReport:
+        self.calls.append(now)
+        self.release.wait(10)
+        if self.fail is not None:
+            raise self.fail
+        return self.report
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def lock(config: Config) -> Iterator[PollerLock]:
+    lock = PollerLock(config.paths.lock)
+    yield lock
+    lock.release()
+
+
+async def test_tick_polls_with_the_clock_and_reports(config: Config, lock: PollerLock) -> None:
+    clock = Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    poll = FakePoll()
+    reports: list[PollReport] = []
+    states: list[PollerState] = []
+    sched = BrieferScheduler(
+        config, poll, lock=lock, clock=clock, on_report=reports.append, on_status=states.append
+    )
+    assert await sched.tick() is TickOutcome.POLLED
+    clock.advance(minutes=1)
+    assert await sched.tick() is TickOutcome.POLLED
+    assert poll.calls == [datetime(2026, 11, 23, 9, 0, tzinfo=UTC), clock.now]
+    assert reports == [poll.report, poll.report]
+    assert states == [PollerState(True, None, "polling here")]  # reported once, on change
+    assert lock.held
+    await sched.aclose()
+    assert not lock.held
+
+
+async def test_another_poller_holds_the_lock(config: Config, lock: PollerLock) -> None:
+    daemon = PollerLock(config.paths.lock)  # stands in for the daemon (flock is per open file)
+    assert daemon.acquire()
+    poll = FakePoll()
+    states: list[PollerState] = []
+    sched = BrieferScheduler(config, poll, lock=lock, on_status=states.append)
+    assert await sched.tick() is TickOutcome.OTHER_POLLER
+    assert await sched.tick() is TickOutcome.OTHER_POLLER
+    assert poll.calls == []
+    pid = daemon.holder_pid()
+    assert states == [PollerState(False, pid, f"polling by daemon (pid {pid})")]
+    daemon.release()  # the daemon exits: the next tick takes over
+    assert await sched.tick() is TickOutcome.POLLED
+    assert states[-1].polling_here
+    await sched.aclose()
+
+
+async def test_a_failing_poll_is_logged_and_the_next_tick_still_runs(
+    config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    poll = FakePoll()
+    poll.fail = RuntimeError("disk on fire")
+    errors: list[BaseException] = []
+    sched = BrieferScheduler(config, poll, on_error=errors.append)
+    assert await sched.tick() is TickOutcome.FAILED
+    assert [str(e) for e in errors] == ["disk on fire"]
+    assert "disk on fire" in caplog.text
+    poll.fail = None
+    assert await sched.tick() is TickOutcome.POLLED
+    await sched.aclose()
+
+
+async def test_failing_hooks_do_not_stop_the_schedule(config: Config) -> None:
+    poll = FakePoll()
+    poll.report = PollReport(new_matches=[object()])  # type: ignore[list-item]
+    errors: list[BaseException] = []
+
+    def bad_report(report: PollReport) -> None:
+        raise ValueError("widget gone")
+
+    async def bad_notify(report: PollReport) -> None:
+        raise OSError("no bus")
+
+    sched = BrieferScheduler(
+        config, poll, on_report=bad_report, notify=bad_notify, on_error=errors.append
+    )
+    assert await sched.tick() is TickOutcome.POLLED
+    assert await sched.tick() is TickOutcome.POLLED
+    assert [type(e) for e in errors] == [ValueError, OSError] * 2
+    await sched.aclose()
+
+
+async def test_a_hanging_poll_times_out_and_ticks_skip_until_it_ends(config: Config) -> None:
+    poll = FakePoll()
+    poll.release.clear()
+    cancelled = threading.Event()
+    sched = BrieferScheduler(config, poll, poll_timeout=0.05, cancel_poll=cancelled.set)
+    assert await sched.tick() is TickOutcome.TIMED_OUT
+    assert cancelled.is_set()  # the poll was asked to stop at its next await
+    assert await sched.tick() is TickOutcome.BUSY  # never two polls at once
+    poll.release.set()
+    assert sched._in_flight is not None
+    await asyncio.wait_for(asyncio.shield(sched._in_flight), 5)
+    assert await sched.tick() is TickOutcome.POLLED
+    assert len(poll.calls) == 2
+    await sched.aclose()
+
+
+async def test_start_registers_jobs_with_safe_defaults(tmp_path: Path) -> None:
+    config = make_config(tmp_path, time=time(7, 0))
+    polled = asyncio.Event()
+    sched = BrieferScheduler(
+        config,
+        FakePoll(),
+        digest=lambda: None,
+        on_report=lambda r: polled.set(),
+        on_external_change=lambda: None,
+        watcher=DatabaseWatcher(config.paths.db),
+    )
+    sched.start()
+    try:
+        await asyncio.wait_for(polled.wait(), 5)  # the first tick runs at once
+        assert sched.scheduler is not None
+        jobs = {job.id: job for job in sched.scheduler.get_jobs()}
+        assert set(jobs) == {"tick", "watch", "digest"}
+        for job in jobs.values():
+            assert job.coalesce is True
+            assert job.max_instances == 1
+            assert job.misfire_grace_time >= MISFIRE_GRACE
+        digest = jobs["digest"]
+        fire = digest.trigger.get_next_fire_time(None, datetime.now(UTC).astimezone())
+        assert (fire.hour, fire.minute) == (7, 0)
+        assert fire.utcoffset() == datetime.now().astimezone().utcoffset()  # local time
+        assert sched.next_tick() is not None
+    finally:
+        await sched.aclose()
+    assert sched.scheduler is None
+
+
+async def test_no_digest_job_without_a_time(config: Config) -> None:
+    sched = BrieferScheduler(config, FakePoll(), digest=lambda: None)
+    sched.start(poll_first=False)
+    try:
+        assert sched.scheduler is not None
+        assert [j.id for j in sched.scheduler.get_jobs()] == ["tick"]
+    finally:
+        sched.shutdown()
+
+
+async def test_start_needs_a_running_loop(config: Config) -> None:
+    sched = BrieferScheduler(config, FakePoll())
+
+    def outside() -> None:
+        sched.start()
+
+    with pytest.raises(RuntimeError):
+        await asyncio.to_thread(outside)  # no loop in that thread, as before Textual runs
+    sched.shutdown()
+
+
+async def test_digest_failure_is_logged_and_survivable(config: Config) -> None:
+    calls = []
+
+    def digest() -> None:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            raise OSError("disk full")
+
+    errors: list[BaseException] = []
+    sched = BrieferScheduler(config, FakePoll(), digest=digest, on_error=errors.append)
+    assert await sched.run_digest() is False
+    assert await sched.run_digest() is True
+    assert calls[0].startswith("briefer-digest")  # off the loop's thread
+    assert [str(e) for e in errors] == ["disk full"]
+    sched.shutdown()
+
+
+def test_database_watcher_sees_commits_from_other_connections(tmp_path: Path) -> None:
+    db = tmp_path / "briefer.db"
+    watcher = DatabaseWatcher(db)
+    assert watcher.changed() is False  # no database yet
+    with Store(db) as writer:
+        assert watcher.changed() is False  # baseline
+        assert watcher.changed() is False
+        add_feed(writer, "http://127.0.0.1:1/a.xml", [(item("a", "Nothing to see"), [])])
+        assert watcher.changed() is True
+        assert watcher.changed() is False
+    watcher.close()
+
+
+async def test_watch_job_calls_back_only_when_not_polling_here(config: Config) -> None:
+    changes: list[bool] = []
+    with Store(config.paths.db) as writer:
+        sched = BrieferScheduler(
+            config,
+            FakePoll(),
+            watcher=DatabaseWatcher(config.paths.db),
+            on_external_change=lambda: changes.append(True),
+        )
+        await sched._watch_job()  # baseline
+        add_feed(writer, "http://127.0.0.1:1/a.xml", [(item("a", "Row from the daemon"), [])])
+        await sched._watch_job()
+        assert changes == [True]
+        sched.shutdown()
