@@ -293,8 +293,10 @@ class BrieferScheduler:
         watch_seconds: float = WATCH_SECONDS,
         poll_timeout: float | None = POLL_TIMEOUT,
         cancel_poll: Callable[[], object] | None = None,
+        other_poller: str = "daemon",
     ) -> None:
         self.config = config
+        self.other_poller = other_poller  # who holds the lock when we don't, for the status
         self.poll = poll
         self.lock = lock
         self.notify = notify
@@ -421,7 +423,8 @@ class BrieferScheduler:
             if self.lock is not None and not self.lock.acquire():
                 pid = self.lock.holder_pid()
                 who = f"pid {pid}" if pid else "another process"
-                self._set_state(PollerState(False, pid, f"polling by daemon ({who})"))
+                message = f"polling by {self.other_poller} ({who})"
+                self._set_state(PollerState(False, pid, message))
                 return TickOutcome.OTHER_POLLER
             if not self.state.polling_here:
                 self._set_state(PollerState(True, None, "polling here"))
@@ -515,22 +518,28 @@ def _log_report(report: PollReport) -> None:
 # -- the daily digest --------------------------------------------------------------------------
 
 
-def write_scheduled_digest(config: Config) -> object:
-    """The daily digest job (blocking, in a thread): defers to briefer.digest.
+def write_scheduled_digest(config: Config, issues: Sequence[IssueLike]) -> object:
+    """The daily digest job (blocking, in a thread, with its own Store).
 
-    briefer.digest exposes the function that writes the scheduled digest; until it lands
-    this logs that there is nothing to call.
+    Defers to briefer.digest: its `write_scheduled_digest(config)` if it has one, else
+    `write_daily_digest(config, store, issues, baselines)` with the seed baselines.
     """
     try:
         digest = importlib.import_module("briefer.digest")
     except ImportError:
         log.warning("daily digest skipped: briefer.digest is not available")
         return None
-    writer = getattr(digest, "write_scheduled_digest", None)
-    if writer is None:
-        log.warning("daily digest skipped: briefer.digest has no write_scheduled_digest()")
-        return None
-    return writer(config)
+    scheduled = getattr(digest, "write_scheduled_digest", None)
+    if scheduled is not None:
+        return scheduled(config)
+    from briefer.baseline import baselines, load_seeds
+    from briefer.store import Store
+
+    notes = baselines(load_seeds(config.seed_dirs), [issue.id for issue in issues])
+    with Store(config.paths.db) as store:
+        written = digest.write_daily_digest(config, store, issues, notes)
+    log.info("digest written: %s", ", ".join(str(p) for p in written))
+    return written
 
 
 # -- wiring it all: what the TUI and the daemon call -------------------------------------------
@@ -553,6 +562,7 @@ def create_scheduler(
     on_external_change: Callable[[], object] | None = None,
     on_error: Callable[[BaseException], object] | None = None,
     clock: Clock = utcnow,
+    other_poller: str = "daemon",
 ) -> BrieferScheduler:
     """The standard wiring: the poller lock in the data folder, a PollRunner thread, the
     notify step (desktop, then `notify_fallback`), the database watcher and the digest job.
@@ -574,7 +584,7 @@ def create_scheduler(
         runner,
         lock=PollerLock(config.paths.lock),
         notify=step,
-        digest=(lambda: write_scheduled_digest(config)) if digest else None,
+        digest=(lambda: write_scheduled_digest(config, issues)) if digest else None,
         on_report=on_report,
         on_status=on_status,
         on_external_change=on_external_change,
@@ -582,4 +592,5 @@ def create_scheduler(
         watcher=DatabaseWatcher(config.paths.db) if on_external_change else None,
         clock=clock,
         cancel_poll=runner.cancel,
+        other_poller=other_poller,
     )
