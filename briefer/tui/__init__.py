@@ -1,0 +1,1 @@
+"""The Textual app `briefer` opens. Only this package (and the CLI) imports Textual."""

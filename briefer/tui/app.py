@@ -1,0 +1,246 @@
+"""The briefer app: routing, bindings, timers and the background poll. Screens do the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from briefer.errors import BrieferError
+from briefer.models import FetchStatus
+from briefer.store import Store
+from briefer.tui.briefing import Services
+from briefer.tui.messages import FeedsPolled, MatchesFound, PollSkipped, PollStarted
+from briefer.tui.polling import enabled_feed_count, poll_once
+from briefer.tui.screens.briefing import BriefingScreen
+from briefer.tui.screens.feeds import FeedsScreen
+from briefer.tui.screens.help import HelpScreen
+from briefer.tui.screens.item import ItemScreen
+from briefer.tui.screens.search import SearchScreen
+from briefer.tui.text import clean
+
+if TYPE_CHECKING:
+    from briefer.cli.context import AppContext
+
+THEME_KEY = "tui.theme"
+DARK, LIGHT = "textual-dark", "textual-light"
+# Another process (a `briefer daemon`) may write the database; this is how often we look.
+WATCH_SECONDS = 3.0
+
+NAVIGATION_KEYS = [
+    Binding("up,down", "", "Move within a list"),
+    Binding("tab", "", "Next panel"),
+    Binding("enter", "", "Open the issue or item"),
+]
+
+
+class BrieferApp(App[None]):
+    CSS_PATH = "briefer.tcss"
+    TITLE = "briefer"
+    SUB_TITLE = "US-Mexico security and trade"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "search", "Search"),
+        Binding("f", "feeds", "Feeds"),
+        Binding("r", "poll_all", "Poll now"),
+        Binding("t", "toggle_theme", "Light/dark", show=False),
+    ]
+
+    status: reactive[Text] = reactive(Text, always_update=True)
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        poll_on_start: bool = True,
+        poll_seconds: float | None = None,
+        poll_every: bool = False,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.poll_on_start = poll_on_start
+        self.poll_seconds = poll_seconds or services.config.poll.interval_minutes * 60
+        self.poll_every = poll_every  # the demo polls all its feeds each time
+        self.data_changed: Signal[None] = Signal(self, "data_changed")
+        self.store: Store
+        self._data_version = 0
+
+    def on_mount(self) -> None:
+        self.store = self.services.open_store()
+        saved = self.store.get_meta(THEME_KEY)
+        if saved in self.available_themes:
+            self.theme = saved
+        self._data_version = self.store.data_version()
+        self.push_screen(BriefingScreen())
+        self.set_interval(WATCH_SECONDS, self._watch_database)
+        if self.poll_on_start:
+            self.set_interval(self.poll_seconds, self.action_poll_due)
+            self.poll_now(every=self.poll_every, first=self.store.count_items() == 0)
+        else:
+            self.status = Text("Polling is off.", style="dim")
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    def watch_theme(self, theme: str) -> None:
+        if hasattr(self, "store"):
+            self.store.set_meta(THEME_KEY, theme)
+
+    def _watch_database(self) -> None:
+        """Pick up rows a poll worker or a running daemon committed (cheap: one PRAGMA)."""
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.data_changed.publish(None)
+
+    # -- polling ---------------------------------------------------------------------------
+
+    def poll_now(
+        self, *, urls: Sequence[str] | None = None, every: bool = False, first: bool = False
+    ) -> None:
+        """The one way the app polls; a scheduler or timer calls this too."""
+        self.post_message(PollStarted(enabled_feed_count(self.services, urls), first))
+        self._poll(urls, every)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll(self, urls: Sequence[str] | None, every: bool) -> None:
+        attempt = poll_once(self.services, urls=urls, every=every)
+        if attempt.report is None:
+            self.post_message(PollSkipped(attempt.holder_pid))
+            return
+        self.post_message(FeedsPolled(attempt.report))
+        if attempt.report.new_matches:
+            self.post_message(MatchesFound(attempt.report.new_matches))
+
+    def action_poll_due(self) -> None:
+        self.poll_now(every=self.poll_every)
+
+    def action_poll_all(self) -> None:
+        self.poll_now(every=True)
+
+    def on_poll_started(self, message: PollStarted) -> None:
+        lead = "First run: " if message.first_run else ""
+        self.status = Text(f"{lead}polling {message.feed_count} feeds…", style="italic")
+
+    def on_poll_skipped(self, message: PollSkipped) -> None:
+        who = f"pid {message.holder_pid}" if message.holder_pid else "another briefer"
+        self.status = Text(f"{who} is polling; its new matches appear here as they land.")
+
+    def on_feeds_polled(self, message: FeedsPolled) -> None:
+        report = message.report
+        failed = [o for o in report.outcomes if o.status is FetchStatus.ERROR]
+        at = self.services.now().strftime("%H:%M")
+        status = Text(f"Polled {len(report.outcomes)} feeds at {at}: ")
+        status.append(f"{report.new_items} new items, {len(report.new_matches)} new matches")
+        if failed:
+            status.append(f"; {len(failed)} failed (f shows why)", style="bold red")
+            lines = [f"{clean(o.title)}: {clean(o.error or 'failed')}" for o in failed[:3]]
+            more = f"\n…and {len(failed) - 3} more" if len(failed) > 3 else ""
+            self.notify(
+                "\n".join(lines) + more,
+                title=f"{len(failed)} feeds failed",
+                severity="warning",
+                markup=False,
+            )
+        self.status = status
+        self.data_changed.publish(None)
+
+    def on_matches_found(self, message: MatchesFound) -> None:
+        titles = {issue.id: issue.title for issue in self.services.issues}
+        best = max(message.matches, key=lambda m: m.score)
+        body = f"{clean(best.title)}\n({titles.get(best.issue_id, best.issue_id)})"
+        count = len(message.matches)
+        self.notify(body, title=f"{count} new match{'es' if count != 1 else ''}", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker failure, from any screen, surfaces here."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
+        label = what.get(event.worker.group, event.worker.group or "A background task")
+        text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
+        self.log.error(f"worker {event.worker.name} failed", error)
+        self.notify(f"{label} failed: {clean(text)}", severity="error", markup=False, timeout=8)
+        if event.worker.group == "poll":
+            self.status = Text(f"Polling failed: {clean(text)}", style="bold red")
+
+    # -- feeds in the user's config --------------------------------------------------------
+
+    def reload_config(self) -> None:
+        from briefer.config import load_config
+
+        self.services.config = load_config(self.services.config.paths)
+
+    def add_feed(self, url: str, title: str | None) -> None:
+        from briefer.feeds_file import add_feed
+
+        try:
+            added = add_feed(self.services.config.paths.config_file, url, title)
+            self.reload_config()
+        except BrieferError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify("Feed added" if added else "That feed is already in your config", timeout=3)
+        if added:
+            self.poll_now(urls=[url])
+
+    def remove_feed(self, url: str) -> None:
+        from briefer.feeds_file import remove_feed
+
+        try:
+            removed = remove_feed(self.services.config.paths.config_file, url)
+            self.reload_config()
+        except BrieferError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify("Feed removed" if removed else "That feed was not in your config", timeout=3)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen())
+
+    def action_feeds(self) -> None:
+        if not isinstance(self.screen, FeedsScreen):
+            self.push_screen(FeedsScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.current_theme.dark else DARK
+
+    def help_sections(self) -> list[tuple[str, Iterable[Binding]]]:
+        palette = [Binding("ctrl+p", "command_palette", "Command palette: every action")]
+        return [
+            ("Everywhere", [*self.BINDINGS, *palette]),  # type: ignore[list-item]
+            ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),  # type: ignore[list-item]
+            ("Item", ItemScreen.BINDINGS),
+            ("Search", SearchScreen.BINDINGS),
+            ("Feeds", FeedsScreen.BINDINGS),
+        ]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for owner, bindings in ((screen, screen.BINDINGS), (self, self.BINDINGS)):
+            for binding in bindings:
+                if isinstance(binding, Binding) and binding.action:
+                    run = partial(self.run_action, binding.action, owner)
+                    yield SystemCommand(binding.description, f"key: {binding.key}", run)
+
+
+def run_app(ctx: AppContext, **options: object) -> None:
+    BrieferApp(Services.from_context(ctx), **options).run()  # type: ignore[arg-type]

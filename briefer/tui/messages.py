@@ -1,0 +1,52 @@
+"""App-wide events, named for what already happened. Workers post them; handlers own the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from briefer.models import NewMatch, PollReport
+from briefer.store import FeedRow, MatchRow, SearchRow
+from briefer.tui.briefing import IssueQuery, WatchRow
+
+
+@dataclass
+class PollStarted(Message):
+    feed_count: int
+    first_run: bool
+
+
+@dataclass
+class FeedsPolled(Message):
+    report: PollReport
+
+
+@dataclass
+class PollSkipped(Message):
+    """Another process (a running `briefer daemon`) holds the poller lock."""
+
+    holder_pid: int | None
+
+
+@dataclass
+class MatchesFound(Message):
+    matches: list[NewMatch]
+
+
+@dataclass
+class BriefingLoaded(Message):
+    watchlist: list[WatchRow]
+    query: IssueQuery | None
+    matches: list[MatchRow]
+
+
+@dataclass
+class SearchFinished(Message):
+    text: str
+    results: list[SearchRow]
+
+
+@dataclass
+class FeedsLoaded(Message):
+    feeds: list[FeedRow]

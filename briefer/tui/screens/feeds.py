@@ -1,0 +1,136 @@
+"""Every configured feed: last poll, status or error, item count, next poll; add, remove, poll."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header
+from textual.worker import get_current_worker
+
+from briefer.store import FeedRow
+from briefer.tui.briefing import feed_rows
+from briefer.tui.messages import FeedsLoaded
+from briefer.tui.screens.dialogs import AddFeedDialog, ConfirmDialog
+from briefer.tui.services_mixin import ServicesMixin
+from briefer.tui.text import age, clean
+from briefer.tui.widgets.status_line import StatusLine
+
+
+def feed_status(row: FeedRow) -> Text:
+    if row.disabled:
+        return Text(f"disabled: {clean(row.disabled_reason or '')}", style="dim")
+    if row.last_error:
+        return Text(f"error: {clean(row.last_error)}", style="bold red")
+    if row.last_status is None:
+        return Text("not polled yet", style="dim")
+    if row.warning:
+        return Text(f"ok, {clean(row.warning)}", style="yellow")
+    return Text(row.last_status.replace("_", " "), style="green")
+
+
+def when(moment: datetime | None, now: datetime, *, future: bool = False) -> Text:
+    if moment is None:
+        return Text("—", style="dim")
+    if future:
+        return Text("due" if moment <= now else f"in {age(now, moment)}")
+    return Text(f"{age(moment, now)} ago")
+
+
+class FeedsScreen(ServicesMixin, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "add_feed", "Add"),
+        Binding("x,delete", "remove_feed", "Remove"),
+        Binding("r", "poll_selected", "Poll feed"),
+        Binding("R", "app.poll_all", "Poll all"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="feeds-screen")
+        self.urls: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table: DataTable[Text] = DataTable(cursor_type="row", id="feeds")
+        for label in ("Feed", "Last poll", "Status", "Items", "Next poll"):
+            table.add_column(Text(label), key=label.lower())
+        yield table
+        yield StatusLine(id="feeds-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.briefer.data_changed.subscribe(self, lambda _: self.reload())
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
+    def _load(self) -> None:
+        with self.services.open_store() as store:
+            rows = feed_rows(store, self.services.config)
+        if not get_current_worker().is_cancelled:
+            self.post_message(FeedsLoaded(rows))
+
+    def on_feeds_loaded(self, message: FeedsLoaded) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected_url
+        now = self.services.now()
+        table.clear()
+        self.urls = []
+        for row in message.feeds:
+            title = Text(clean(row.title))
+            title.append(f"\n{clean(row.url)}", style="dim")
+            table.add_row(
+                title,
+                when(row.last_polled, now),
+                feed_status(row),
+                Text(str(row.item_count), justify="right"),
+                when(row.next_due, now, future=True),
+                key=row.url,
+                height=2,
+            )
+            self.urls.append(row.url)
+        if selected in self.urls:
+            table.move_cursor(row=self.urls.index(selected), animate=False)
+        self.sub_title = f"{len(self.urls)} feeds"
+
+    @property
+    def selected_url(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.urls or not table.is_valid_row_index(table.cursor_row):
+            return None
+        return self.urls[table.cursor_row]
+
+    def action_poll_selected(self) -> None:
+        url = self.selected_url
+        if url is not None:
+            self.briefer.poll_now(urls=[url])
+
+    def action_add_feed(self) -> None:
+        def added(answer: tuple[str, str | None] | None) -> None:
+            if answer is not None:
+                self.briefer.add_feed(*answer)
+                self.reload()
+
+        self.app.push_screen(AddFeedDialog(), added)
+
+    def action_remove_feed(self) -> None:
+        url = self.selected_url
+        if url is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.briefer.remove_feed(url)
+                self.reload()
+
+        question = Text("Remove this feed from your config?\n\n") + Text(clean(url), "bold")
+        self.app.push_screen(ConfirmDialog(question), confirmed)

@@ -1,0 +1,96 @@
+"""Full-text search over every stored item; each result shows which issues it matches."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from briefer.tui.briefing import search_items
+from briefer.tui.messages import SearchFinished
+from briefer.tui.screens.item import ItemScreen
+from briefer.tui.services_mixin import ServicesMixin
+from briefer.tui.text import age, clean
+
+
+class SearchScreen(ServicesMixin, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+f", "focus_input", "Edit search", show=False),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(id="search-screen")
+        self.initial_text = text
+        self.item_ids: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(
+            self.initial_text, placeholder="Search every stored item (Enter)", id="search-input"
+        )
+        yield Static(id="search-summary")
+        table: DataTable[Text] = DataTable(cursor_type="row", id="search-results")
+        table.add_column(Text("Title"), key="title")
+        table.add_column(Text("Issues"), key="issues")
+        table.add_column(Text("Source"), key="source")
+        table.add_column(Text("Age"), key="age")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        if self.initial_text:
+            self.run_search(self.initial_text)
+
+    def action_focus_input(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.run_search(event.value)
+
+    def run_search(self, text: str) -> None:
+        self.query_one("#search-summary", Static).update(Text("Searching…", style="dim"))
+        self._search(text)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, text: str) -> None:
+        with self.services.open_store() as store:
+            results = search_items(store, text)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SearchFinished(text, results))
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        titles = {issue.id: issue.title for issue in self.services.issues}
+        now = self.services.now()
+        table = self.query_one("#search-results", DataTable)
+        table.clear()
+        self.item_ids = []
+        for row in message.results:
+            item = row.item
+            issues = ", ".join(titles.get(i, i) for i in row.issue_ids) or "none"
+            table.add_row(
+                Text(clean(item.title), style="dim" if item.read else "bold"),
+                Text(clean(issues), style="cyan" if row.issue_ids else "dim"),
+                Text(clean(item.feed_title)),
+                Text(age(item.published, now)),
+                key=str(item.id),
+            )
+            self.item_ids.append(item.id)
+        count = len(message.results)
+        summary = Text(f"{count} result{'s' if count != 1 else ''} for ")
+        summary.append(clean(message.text), style="bold")
+        self.query_one("#search-summary", Static).update(summary)
+        if count:
+            table.focus()
+
+    @on(DataTable.RowSelected, "#search-results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(ItemScreen(self.item_ids, event.cursor_row, None))

@@ -1,0 +1,36 @@
+"""What every screen reaches through the app: services, the UI thread's store, opening links."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from briefer.store import ItemRow, Store
+from briefer.tui.briefing import Services
+
+if TYPE_CHECKING:
+    from briefer.tui.app import BrieferApp
+
+
+class ServicesMixin:
+    """For Screens: `self.services`, `self.store`, `self.open_item_link(item)`."""
+
+    @property
+    def briefer(self) -> BrieferApp:
+        return cast("BrieferApp", self.app)  # type: ignore[attr-defined]
+
+    @property
+    def services(self) -> Services:
+        return self.briefer.services
+
+    @property
+    def store(self) -> Store:
+        # The UI thread's own connection: only short, single-row writes and reads go here.
+        return self.briefer.store
+
+    def open_item_link(self, item: ItemRow) -> None:
+        link = item.link or ""
+        if link.lower().startswith(("http://", "https://")):
+            self.briefer.open_url(link)
+            self.store.set_read(item.id, True)
+        else:
+            self.briefer.notify("This item has no web link.", severity="warning", timeout=3)

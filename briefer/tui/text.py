@@ -1,0 +1,83 @@
+"""Display strings built from untrusted feed text, as Rich Text objects.
+
+Feed titles and summaries are data, never markup: they go into `Text(...)` and are styled by
+character spans, so `[@click=app.quit]` or `[link=file:///...]` in a headline shows literally
+and does nothing. Control characters and escape sequences are removed first, so nothing a
+feed sends can reach the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.text import Text
+
+from briefer.models import TermHit
+
+# C0 and C1 controls (which include ESC and CSI) and DEL; tabs and newlines are handled
+# by the callers that allow them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
+_SPACES = re.compile(r"\s+")
+
+HIGHLIGHT = "bold reverse"
+SPARK_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def clean(text: str, *, one_line: bool = True) -> str:
+    """Strip escape sequences and control characters; collapse whitespace for one-liners."""
+    text = _ESCAPE_SEQUENCE.sub("", text or "")
+    text = _CONTROL.sub("", text)
+    if one_line:
+        return _SPACES.sub(" ", text).strip()
+    return text.replace("\t", "    ").strip()
+
+
+def highlighted(
+    text: str, hits: Iterable[TermHit], field: str, *, style: str = "", one_line: bool = True
+) -> Text:
+    """`text` with every span of `hits` in `field` styled, the rest left as plain text.
+
+    Spans index the stored text; cleaning may only shorten it, so spans are re-found by
+    their own matched characters when the clean text differs from the stored one.
+    """
+    shown = clean(text, one_line=one_line)
+    result = Text(shown, style=style, no_wrap=False)
+    for hit in hits:
+        for span in hit.spans:
+            if span.field != field or span.end <= span.start:
+                continue
+            start, end = span.start, span.end
+            if shown != text:
+                fragment = clean(text[start:end])
+                start = shown.find(fragment) if fragment else -1
+                if start < 0:
+                    continue
+                end = start + len(fragment)
+            result.stylize(HIGHLIGHT, max(0, start), min(len(shown), end))
+    return result
+
+
+def sparkline(counts: list[int]) -> str:
+    """One block character per day, scaled to the busiest day; blank for none."""
+    peak = max(counts, default=0)
+    if peak == 0:
+        return "▁" * len(counts)
+    top = len(SPARK_BLOCKS) - 1
+    return "".join(SPARK_BLOCKS[max(1, round(c / peak * top))] if c else "▁" for c in counts)
+
+
+def age(when: datetime, now: datetime) -> str:
+    """A short age like "5m", "3h", "2d"; "now" under a minute and for future dates."""
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    if seconds < 86400 * 60:
+        return f"{int(seconds // 86400)}d"
+    return when.strftime("%Y-%m-%d")

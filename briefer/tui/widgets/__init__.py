@@ -1,0 +1,1 @@
+"""One widget per module; each takes plain rows and renders them as safe Rich Text."""

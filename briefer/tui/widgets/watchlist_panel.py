@@ -1,0 +1,54 @@
+"""The watchlist: one entry per issue with unread and 24 h counts and a 30-day sparkline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from briefer.tui.briefing import IssueLike, WatchRow
+from briefer.tui.text import clean, sparkline
+
+
+def watch_prompt(row: WatchRow | None, title: str) -> Text:
+    text = Text()
+    if row is not None and row.surging:
+        text.append("▲ ", style="bold red")
+    text.append(clean(title), style="bold")
+    if row is None:
+        return text.append("\nloading…", style="dim")
+    text.append(f"\n{row.unread} unread · {row.last_day} in 24h", style="" if row.unread else "dim")
+    if row.surging:
+        text.append(" · surging", style="bold red")
+    return text.append("\n" + sparkline(list(row.daily)), style="cyan")
+
+
+class WatchlistPanel(OptionList):
+    """Issues in watchlist order; highlighting one shows it in the issue view."""
+
+    BORDER_TITLE = "Watchlist"
+
+    def __init__(self, issues: Sequence[IssueLike], **kwargs: object) -> None:
+        options: list[Option | None] = []
+        for issue in issues:
+            if options:
+                options.append(None)  # a rule between issues
+            options.append(Option(watch_prompt(None, issue.title), id=issue.id))
+        super().__init__(*options, **kwargs)  # type: ignore[arg-type]
+        self._titles = {issue.id: issue.title for issue in issues}
+        self.rows: dict[str, WatchRow] = {}
+
+    def show(self, rows: Sequence[WatchRow]) -> None:
+        """Replace each prompt in place, so the highlight and scroll never move."""
+        for row in rows:
+            if row.issue_id not in self._titles:
+                continue
+            self.rows[row.issue_id] = row
+            self.replace_option_prompt(row.issue_id, watch_prompt(row, row.title))
+
+    @property
+    def issue_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None

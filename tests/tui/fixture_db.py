@@ -1,0 +1,172 @@
+"""A small, fixed briefing: five issues, matched items of every kind, hostile titles, a failing
+feed. Built through the store's own write path at a fixed clock, so snapshots never drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from briefer.baseline import baselines, load_seeds
+from briefer.config import Paths, load_config
+from briefer.models import FetchResult, FetchStatus, Match
+from briefer.resources import default_seeds
+from briefer.store import Store
+from briefer.tui.briefing import Services
+from tests.factory import FIXED_NOW, add_feed, hit, item
+
+
+@dataclass(frozen=True)
+class FixtureIssue:
+    id: str
+    title: str
+    description: str
+    threshold: float = 60.0
+    version: str = "1"
+
+
+ISSUES = [
+    FixtureIssue("border", "Border and migration", "Crossings, enforcement and deportations."),
+    FixtureIssue("fentanyl", "Fentanyl and cartels", "Synthetic drugs, precursors, cartels."),
+    FixtureIssue("tariffs", "Tariffs and trade", "US tariffs on Mexico and Mexico's answers."),
+    FixtureIssue("judicial_reform", "Judicial reform", "Mexico's elected judiciary."),
+    FixtureIssue("usmca_2026", "USMCA 2026 review", "The joint review of the trade pact."),
+]
+
+HOSTILE_TITLES = [
+    "[@click=app.quit]x[/] cartel border tunnel found",
+    "[link=file:///etc/passwd]y[/link] fentanyl seizure at Nogales",
+    "[bold red]URGENT[/] tariff \x1b[31mred\x1b[0m alert",
+]
+
+FEED_NEWS = "https://news.fixture.example/rss"
+FEED_WIRE = "https://wire.fixture.example/feed"
+FEED_BROKEN = "https://broken.fixture.example/rss"
+
+CONFIG = f"""
+[poll]
+interval_minutes = 30
+
+[[feeds]]
+url = "{FEED_NEWS}"
+title = "Fixture News"
+
+[[feeds]]
+url = "{FEED_WIRE}"
+title = "Fixture Wire"
+
+[[feeds]]
+url = "{FEED_BROKEN}"
+title = "Broken Feed"
+"""
+
+
+def _m(issue: str, score: float, title: str, *terms: str) -> Match:
+    return Match(issue_id=issue, score=score, hits=tuple(hit(t, title) for t in terms))
+
+
+def _entries(prefix: str, rows: list[tuple[str, float, list[tuple[str, float, tuple]]]]):
+    entries = []
+    for n, (title, hours, matches) in enumerate(rows):
+        published = FIXED_NOW - timedelta(hours=hours)
+        entry = item(
+            f"{prefix}-{n}",
+            title,
+            summary=f"{title}. Officials on both sides of the border commented on the report.",
+            published=published,
+        )
+        entries.append((entry, [_m(i, s, title, *t) for i, s, t in matches]))
+    return entries
+
+
+NEWS = [
+    (
+        "Border Patrol reports drop in crossings at Ciudad Juárez",
+        2,
+        [("border", 91, ("Border Patrol", "crossings"))],
+    ),
+    (
+        "Cartel fentanyl labs dismantled in Sinaloa raid",
+        3,
+        [("fentanyl", 88, ("fentanyl", "Cartel"))],
+    ),
+    (
+        "Aranceles al acero: México responde a Washington",
+        5,
+        [("tariffs", 84, ("Aranceles", "acero"))],
+    ),
+    (
+        "Senado aprueba cambios a la reforma judicial",
+        7,
+        [("judicial_reform", 86, ("reforma judicial",))],
+    ),
+    (
+        "USMCA review: negotiators meet in Ottawa",
+        9,
+        [("usmca_2026", 90, ("USMCA review",)), ("tariffs", 55, ("negotiators",))],
+    ),
+    (HOSTILE_TITLES[0], 4, [("border", 70, ("border tunnel",)), ("fentanyl", 62, ("cartel",))]),
+    (HOSTILE_TITLES[1], 6, [("fentanyl", 80, ("fentanyl seizure",))]),
+    (HOSTILE_TITLES[2], 8, [("tariffs", 66, ("tariff",))]),
+    ("Local weather: heat wave expected in Monterrey", 1, []),
+]
+
+WIRE = [
+    (
+        "Migrants wait at the border as asylum rules tighten",
+        10,
+        [("border", 78, ("border", "asylum"))],
+    ),
+    ("Deportation flights to Mexico rise, officials say", 20, [("border", 74, ("Deportation",))]),
+    (
+        "Fentanyl precursor shipments seized at Manzanillo port",
+        30,
+        [("fentanyl", 83, ("Fentanyl precursor",))],
+    ),
+    ("Steel tariffs hit Mexican exporters", 50, [("tariffs", 79, ("Steel tariffs",))]),
+    (
+        "Supreme Court candidates campaign ahead of judicial vote",
+        26 * 3,
+        [("judicial_reform", 71, ("judicial vote",))],
+    ),
+    (
+        "Auto rules of origin at stake in USMCA talks",
+        24 * 12,
+        [("usmca_2026", 82, ("USMCA", "rules of origin"))],
+    ),
+]
+
+
+def build_fixture_db(db: Path) -> None:
+    with Store(db) as store:
+        store.sync_feeds([(FEED_NEWS, "Fixture News"), (FEED_WIRE, "Fixture Wire")])
+        add_feed(store, FEED_NEWS, _entries("news", NEWS), title="Fixture News")
+        add_feed(store, FEED_WIRE, _entries("wire", WIRE), title="Fixture Wire")
+        store.record_poll(
+            FEED_BROKEN,
+            FetchResult(FEED_BROKEN, FetchStatus.ERROR, error="could not connect (refused)"),
+            None,
+            None,
+            next_due=FIXED_NOW + timedelta(minutes=15),
+            now=FIXED_NOW - timedelta(minutes=5),
+        )
+        # Some state: the oldest border item read, a fentanyl item starred.
+        border = store.matches("border", order="newest")
+        store.set_read(border[-1].item.id)
+        store.set_starred(store.matches("fentanyl", order="newest")[-1].item.id)
+
+
+def fixture_services(home: Path) -> Services:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(CONFIG, encoding="utf-8")
+    paths = Paths.resolve(env={"BRIEFER_HOME": str(home)})
+    config = load_config(paths)
+    notes = baselines(load_seeds([default_seeds()]), [i.id for i in ISSUES])
+    build_fixture_db(paths.db)
+    return Services(
+        config=config,
+        issues=ISSUES,
+        baselines={key: value.markdown for key, value in notes.items()},
+        db_path=paths.db,
+        now=lambda: FIXED_NOW,
+    )
