@@ -533,7 +533,10 @@ async def notify_new_matches(
 
 
 async def probe_channel(*, env: Mapping[str, str] | None = None) -> str:
-    """One sentence for `briefer doctor`: which notification channel works here, and why."""
+    """One sentence for `briefer doctor`: which notification channel works here, and why.
+
+    Starts in lower case, to follow a label ("notify  desktop notifications work (D-Bus).").
+    """
     desktop = DesktopNotifications()
     try:
         ok = await desktop.available()
@@ -542,7 +545,7 @@ async def probe_channel(*, env: Mapping[str, str] | None = None) -> str:
     system = platform.system()
     if ok:
         where = {"Linux": "D-Bus", "Darwin": "macOS", "Windows": "Windows"}.get(system, system)
-        return f"Notifications: desktop ({where}) works."
+        return f"desktop notifications work ({where})."
     protocol = terminal_protocol(env)
     if protocol is TerminalProtocol.BELL:
         fallback = "the app will ring the bell and show its own toast"
@@ -551,6 +554,6 @@ async def probe_channel(*, env: Mapping[str, str] | None = None) -> str:
         if (os.environ if env is None else env).get("TMUX"):
             fallback += " (inside tmux: `set -g allow-passthrough on`)"
     return (
-        f"Notifications: desktop unavailable ({desktop.problem}); {fallback}; "
+        f"desktop notifications unavailable ({desktop.problem}); {fallback}; "
         "`briefer daemon` will only log matches."
     )

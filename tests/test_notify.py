@@ -312,10 +312,40 @@ async def test_no_bus_at_all(tmp_path: Path, store: Store) -> None:
 
 
 async def test_probe_channel_sentences(fake_notifyd: FakeNotifyd) -> None:
-    assert await probe_channel() == "Notifications: desktop (D-Bus) works."
+    assert await probe_channel() == "desktop notifications work (D-Bus)."
 
 
 async def test_probe_channel_without_service(monkeypatch: pytest.MonkeyPatch) -> None:
     text = await probe_channel(env={"TERM_PROGRAM": "WezTerm", "TMUX": "x"})
-    assert text.startswith("Notifications: desktop unavailable (no D-Bus session bus")
+    assert text.startswith("desktop notifications unavailable (no D-Bus session bus")
     assert "OSC777" in text and "allow-passthrough" in text
+
+
+# -- briefer notify ------------------------------------------------------------------------------
+
+
+def _cli(tmp_path: Path, *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from briefer.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, list(args), env={"BRIEFER_HOME": str(tmp_path)})
+    return result.exit_code, result.output
+
+
+def test_notify_test_sends_one(tmp_path: Path, fake_notifyd: FakeNotifyd) -> None:
+    code, out = _cli(tmp_path, "notify", "--test")
+    assert (code, out) == (0, "Sent a desktop notification.\n")
+    (call,) = fake_notifyd.calls()
+    assert (call["app_name"], call["summary"]) == ("briefer", "briefer: test notification")
+
+
+def test_notify_test_without_a_service_fails(tmp_path: Path, session_bus: str) -> None:
+    code, out = _cli(tmp_path, "notify", "--test")
+    assert code == 1
+    assert out.startswith("Desktop notifications unavailable: no notification server")
+
+
+def test_notify_reports_the_channel(tmp_path: Path, fake_notifyd: FakeNotifyd) -> None:
+    assert _cli(tmp_path, "notify") == (0, "Notifications: desktop notifications work (D-Bus).\n")

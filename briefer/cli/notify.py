@@ -18,7 +18,7 @@ def notify(ctx: AppContext, send_test: bool) -> None:
     from briefer.notify import probe_channel
 
     if not send_test:
-        click.echo(asyncio.run(probe_channel()))
+        click.echo(f"Notifications: {asyncio.run(probe_channel())}")
         return
     ok, line = asyncio.run(_send_test())
     click.echo(line)
