@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import click
@@ -9,6 +10,7 @@ import click
 from briefer import __version__
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
+from briefer.notify import probe_channel
 from briefer.store import SCHEMA_VERSION
 
 
@@ -26,6 +28,7 @@ def doctor(ctx: AppContext) -> None:
     click.echo(f"database    {paths.db}")
     click.echo(f"digests     {config.digest_folder}")
     click.echo(f"issues      {', '.join(i.id for i in ctx.issues)}")
+    click.echo(f"notify      {asyncio.run(probe_channel())}")
     if not paths.db.exists():
         click.echo("No database yet: run `briefer poll --once` or open the app.")
         return
