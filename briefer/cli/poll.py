@@ -18,8 +18,9 @@ from briefer.poller import Poller, parse_pool
 @click.command()
 @click.option("--once", is_flag=True, help="Poll once and exit.")
 @click.option("--all", "every", is_flag=True, help="Poll every feed, due or not.")
+@click.option("--no-notify", is_flag=True, help="Do not send desktop notifications.")
 @click.pass_obj
-def poll(ctx: AppContext, once: bool, every: bool) -> None:
+def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
     """Fetch due feeds, match new items against the watchlists and store them."""
     if not once:
         raise click.UsageError(
@@ -44,6 +45,11 @@ def poll(ctx: AppContext, once: bool, every: bool) -> None:
             report = asyncio.run(poller.poll(every=every, on_outcome=show))
         finally:
             executor.shutdown(cancel_futures=True)
+        if report.new_matches and not no_notify:  # so cron users hear about matches too
+            from briefer.notify import notify_new_matches
+
+            said = asyncio.run(notify_new_matches(config, store, ctx.issues, report.new_matches))
+            click.echo(f"Notify: {said.summary()}.")
     click.echo(totals_line(report))
     if report.outcomes and report.succeeded == 0:
         raise SystemExit(1)
