@@ -263,3 +263,138 @@ async def test_watch_job_calls_back_only_when_not_polling_here(config: Config) -
         await sched._watch_job()
         assert changes == [True]
         sched.shutdown()
+
+
+# -- with the real poller, feeds on a local HTTP server, and a controllable clock --------------
+
+
+class NoMatches:
+    """A matcher that never matches: these tests are about when feeds are fetched."""
+
+    def match_many(self, texts: object) -> list[list[object]]:
+        return [[] for _ in texts]  # type: ignore[attr-defined]
+
+
+def frozen_datetime(clock: Clock) -> type[datetime]:
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now if tz is None else clock.now.astimezone(tz)
+
+    return FrozenDatetime
+
+
+@pytest.fixture
+def poller_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """One clock for the scheduler's due check and the poller's and fetcher's `now`."""
+    pytest.importorskip("briefer.parse")
+    import briefer.fetch
+    import briefer.poller
+
+    clock = Clock(datetime.now(UTC).replace(microsecond=0))
+    frozen = frozen_datetime(clock)
+    monkeypatch.setattr(briefer.poller, "datetime", frozen)
+    monkeypatch.setattr(briefer.fetch, "datetime", frozen)
+    return clock
+
+
+async def test_intervals_server_hints_backoff_and_retry_after(
+    tmp_path: Path, httpserver: object, poller_clock: Clock
+) -> None:
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    from briefer.scheduler import PollRunner
+    from tests.feeds import Entry, rss
+
+    server: HTTPServer = httpserver  # type: ignore[assignment]
+    hits: dict[str, int] = {}
+    broken = {"c": True}
+    body = rss([Entry("Quiet day on the border", guid="1", link="https://example.com/1")])
+
+    def handler(request: Request) -> Response:
+        name = request.path.strip("/")
+        hits[name] = hits.get(name, 0) + 1
+        if name == "c" and broken["c"]:
+            return Response("boom", status=500)
+        if name == "d":
+            return Response("slow down", status=429, headers={"Retry-After": "7200"})
+        if name == "e":
+            return Response(
+                rss([Entry("x", guid="1")], ttl=120), content_type="application/rss+xml"
+            )
+        if name == "f":
+            return Response(
+                body, content_type="application/rss+xml", headers={"Cache-Control": "max-age=5400"}
+            )
+        return Response(body, content_type="application/rss+xml")
+
+    for name in "abcdef":
+        server.expect_request(f"/{name}").respond_with_handler(handler)
+    feeds = tuple(
+        FeedConfig(url=server.url_for(f"/{n}"), interval_minutes=60 if n == "b" else None)
+        for n in "abcdef"
+    )
+    config = make_config(tmp_path, feeds)
+    assert config.poll.interval_minutes == 30
+    clock = poller_clock
+    t0 = clock.now
+    sched = BrieferScheduler(config, PollRunner(config, NoMatches()), clock=clock)  # type: ignore[arg-type]
+
+    async def at(minutes: float) -> dict[str, int]:
+        clock.now = t0 + timedelta(minutes=minutes)
+        before = dict(hits)
+        assert await sched.tick() is TickOutcome.POLLED
+        return {n: hits.get(n, 0) - before.get(n, 0) for n in hits if hits[n] != before.get(n, 0)}
+
+    # a: every 30 min; b: its own 60; c: fails, backs off 30, 60, 120 ...; d: Retry-After 2 h;
+    # e: RSS ttl 120 min; f: Cache-Control max-age 90 min.
+    assert await at(0) == dict.fromkeys("abcdef", 1)
+    assert await at(29) == {}
+    assert await at(31) == {"a": 1, "c": 1}  # c's 2nd failure: next in 60 min (at 91)
+    assert await at(62) == {"a": 1, "b": 1}
+    assert await at(91) == {"c": 1, "f": 1}  # c's 3rd failure: next in 120 min (at 211)
+    assert await at(93) == {"a": 1}
+    assert await at(121) == {"d": 1, "e": 1}  # Retry-After and ttl: 2 h
+    broken["c"] = False
+    assert await at(200) == {"a": 1, "b": 1, "f": 1}
+    assert await at(212) == {"c": 1}  # succeeds: back to every 30 min
+    assert await at(243) == {"a": 1, "c": 1, "d": 1, "e": 1}
+    with Store(config.paths.db) as store:
+        rows = {row.url.rsplit("/", 1)[1]: row for row in store.feeds()}
+    assert rows["c"].error_count == 0 and not rows["c"].disabled
+    assert rows["d"].error_count == 0  # rate limiting is not a failure
+    await sched.aclose()
+
+
+async def test_a_gone_feed_is_disabled_with_its_reason_and_others_go_on(
+    tmp_path: Path, httpserver: object, poller_clock: Clock
+) -> None:
+    from pytest_httpserver import HTTPServer
+
+    from briefer.scheduler import PollRunner
+    from tests.feeds import Entry, rss
+
+    server: HTTPServer = httpserver  # type: ignore[assignment]
+    server.expect_request("/gone").respond_with_data("", status=410)
+    server.expect_request("/ok").respond_with_data(
+        rss([Entry("Tariff news", guid="1")]), content_type="application/rss+xml"
+    )
+    config = make_config(
+        tmp_path, (FeedConfig(server.url_for("/gone")), FeedConfig(server.url_for("/ok")))
+    )
+    sched = BrieferScheduler(config, PollRunner(config, NoMatches()), clock=poller_clock)  # type: ignore[arg-type]
+    assert await sched.tick() is TickOutcome.POLLED
+    poller_clock.advance(days=3)
+    assert await sched.tick() is TickOutcome.POLLED
+    assert sched.last_report is not None
+    assert [o.url for o in sched.last_report.outcomes] == [server.url_for("/ok")]
+    with Store(config.paths.db) as store:
+        gone = store.feed(server.url_for("/gone"))
+    assert (
+        gone is not None
+        and gone.disabled
+        and gone.disabled_reason
+        and "410" in gone.disabled_reason
+    )
+    await sched.aclose()
