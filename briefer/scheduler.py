@@ -74,6 +74,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class PollCancelled(Exception):
+    """The poll was cancelled (shutdown or timeout) before it finished."""
+
+
 # -- the poll, in its own thread ---------------------------------------------------------------
 
 
@@ -109,7 +113,11 @@ class PollRunner:
     def __call__(self, now: datetime | None = None) -> PollReport:
         with self._guard:
             self._cancelled = False
-        return asyncio.run(self._main(now))
+        try:
+            return asyncio.run(self._main(now))
+        except asyncio.CancelledError:
+            # Not CancelledError across threads: the waiting loop would take it for its own.
+            raise PollCancelled("the poll was cancelled before it finished") from None
 
     async def _main(self, now: datetime | None) -> PollReport:
         from briefer.poller import Poller
@@ -436,6 +444,7 @@ class BrieferScheduler:
     async def _poll_once(self) -> TickOutcome:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self.poll, self.clock())
+        future.add_done_callback(_retrieve)  # a result nobody awaits after a timeout or stop
         self._in_flight = future
         try:
             if self.poll_timeout is None:
@@ -447,6 +456,9 @@ class BrieferScheduler:
             if self.cancel_poll is not None:
                 self.cancel_poll()
             return TickOutcome.TIMED_OUT
+        except PollCancelled:
+            log.info("the poll in flight was cancelled; feeds already read are stored")
+            return TickOutcome.STOPPED
         except asyncio.CancelledError:
             if self._stopping or future.cancelled():
                 return TickOutcome.STOPPED
@@ -496,6 +508,11 @@ class BrieferScheduler:
                 self.on_error(exc)
             except Exception:
                 log.exception("on_error hook failed")
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _log_report(report: PollReport) -> None:

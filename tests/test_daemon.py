@@ -1,0 +1,254 @@
+"""`briefer daemon` as a real subprocess, and two processes polling one database at once.
+
+Feeds come from real HTTP servers on 127.0.0.1; notifications go to a recording server on
+a private D-Bus session bus (tests/dbus_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from briefer.lock import PollerLock
+from briefer.store import Store
+from tests import dbus_fixtures
+from tests.dbus_fixtures import FakeNotifyd
+from tests.feeds import ConcurrencyServer, Entry, items, rss, serve_raw, stall_before_headers
+
+session_bus = dbus_fixtures.session_bus
+fake_notifyd = dbus_fixtures.fake_notifyd
+
+CLI = "import sys; from briefer.cli import main; sys.exit(main())"
+STOP_WITHIN = 5.0
+
+pytest.importorskip("briefer.parse")
+
+
+def write_config(home: Path, urls: list[str], *, extra: str = "") -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    feeds = "".join(f'\n[[feeds]]\nurl = "{u}"\n' for u in urls)
+    (home / "config.toml").write_text(
+        '[notify]\nquiet_hours = ""\nmin_score = 70\n\n[digest]\ntime = ""\n' + extra + feeds,
+        encoding="utf-8",
+    )
+
+
+def start_daemon(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "BRIEFER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, "daemon", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            pytest.fail(f"the daemon exited early ({proc.returncode}):\n{err}")
+        time.sleep(0.1)
+    proc.kill()
+    _, err = proc.communicate()
+    pytest.fail(f"timed out waiting; daemon stderr:\n{err}")
+
+
+def stored_items(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with Store(db) as store:
+            return store.count_items()
+    except Exception:  # mid-migration on the daemon's side
+        return 0
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[float, str]:
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=STOP_WITHIN + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"the daemon ignored SIGTERM:\n{err}")
+    return time.monotonic() - started, err
+
+
+@pytest.fixture
+def feeds_server() -> Iterator[ConcurrencyServer]:
+    body = rss(
+        [
+            Entry(
+                "Fentanyl seizure: CBP finds record load of fentanyl pills at Nogales",
+                guid="f1",
+                link="https://news.example.com/f1",
+            ),
+            *items(8),
+        ]
+    )
+    with ConcurrencyServer(body, delay=0.01) as server:
+        yield server
+
+
+def test_daemon_polls_notifies_and_stops_on_sigterm(
+    tmp_path: Path, feeds_server: ConcurrencyServer, fake_notifyd: FakeNotifyd
+) -> None:
+    home = tmp_path / "home"
+    urls = [f"{feeds_server.url}/a.xml", f"{feeds_server.url}/b.xml"]
+    write_config(home, urls)
+    db = home / "briefer.db"
+    proc = start_daemon(home)
+    wait_for(lambda: stored_items(db) == 18, 30, proc)
+    wait_for(lambda: PollerLock(home / "poller.lock").holder_pid() == proc.pid, 5, proc)
+    wait_for(lambda: "notify:" in (home / "logs" / "daemon.log").read_text(), 10, proc)
+
+    took, err = stop(proc)
+    assert proc.returncode == 0, err
+    assert took < STOP_WITHIN
+    assert "briefer daemon stopped" in err
+
+    with Store(db) as store:
+        assert store.integrity_check() == "ok"
+        assert store.count_items() == 18  # two feeds x nine items, each stored once
+        matched = {row.item.id for row in store.matches() if row.score >= 70}
+        assert matched, "the fentanyl headline should match"
+        assert store.unnotified(sorted(matched)) == set()  # every one was announced
+    calls = fake_notifyd.calls()
+    assert calls and {c["app_name"] for c in calls} == {"briefer"}
+    announced = 0
+    for call in calls:
+        m = re.match(r"^(?:New on |(\d+) new on )", call["summary"])
+        assert m, call["summary"]
+        announced += int(m.group(1) or 1)
+    assert announced == len(matched)  # each matching item in exactly one notification
+    assert any("Fentanyl" in c["summary"] for c in calls)
+
+    log = (home / "logs" / "daemon.log").read_text()
+    assert "polled 2 feeds (0 failed): 18 new items" in log
+    lock = PollerLock(home / "poller.lock")
+    assert lock.acquire()  # released on the way out
+    lock.release()
+
+
+def test_sigterm_during_a_hanging_poll(tmp_path: Path, session_bus: str) -> None:
+    asked = threading.Event()
+
+    def hang(conn: object, stop_event: threading.Event) -> None:
+        asked.set()
+        stall_before_headers(conn, stop_event)  # type: ignore[arg-type]
+
+    body = rss([Entry("Border wait times", guid="1")])
+    with serve_raw(hang) as slow_url, ConcurrencyServer(body, delay=0.0) as fast:
+        home = tmp_path / "home"
+        write_config(
+            home,
+            [f"{slow_url}/slow.xml", f"{fast.url}/fast.xml"],
+            extra="[poll]\ntimeout_seconds = 120\n",
+        )
+        db = home / "briefer.db"
+        proc = start_daemon(home, "--no-notify")
+        wait_for(lambda: asked.is_set() and stored_items(db) == 1, 30, proc)
+        took, err = stop(proc)
+    assert proc.returncode == 0, err
+    assert took < STOP_WITHIN
+    with Store(db) as store:
+        assert store.integrity_check() == "ok"
+        assert store.count_items() == 1
+        slow = store.feed(f"{slow_url}/slow.xml")
+        assert slow is not None and not slow.disabled  # abandoned, not marked failed
+
+
+def test_daemon_refuses_to_start_without_feeds(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text("feeds = []\n", encoding="utf-8")
+    proc = start_daemon(home)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert "no feeds configured" in err
+
+
+POLLER = """
+import json, sys
+from briefer.cli.context import AppContext
+from briefer.config import Paths
+from briefer.scheduler import PollRunner
+
+ctx = AppContext()
+runner = PollRunner(ctx.config, ctx.matcher, issue_versions=ctx.issue_versions, every=True)
+print("ready", flush=True)
+sys.stdin.readline()  # start together
+new_items, new_matches = 0, []
+for _ in range(3):
+    report = runner()
+    new_items += report.new_items
+    new_matches += [[m.item_id, m.issue_id] for m in report.new_matches]
+print(json.dumps({"new_items": new_items, "new_matches": new_matches}), flush=True)
+"""
+
+
+def test_two_processes_polling_one_database_store_each_item_once(tmp_path: Path) -> None:
+    """The app and the daemon (or two cron runs) writing together never lose or duplicate."""
+    body = rss(
+        [
+            Entry(f"Tariff talks round {n}: Mexico and US negotiators meet", guid=f"t{n}")
+            for n in range(20)
+        ]
+        + items(20)
+    )
+    with ConcurrencyServer(body, delay=0.02, ports=2) as server:
+        home = tmp_path / "home"
+        urls = [f"{base}/feed{i}.xml" for base in server.urls for i in range(4)]
+        write_config(home, urls)
+        env = {**os.environ, "BRIEFER_HOME": str(home)}
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", POLLER],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        assert server.max_active >= 2  # the two really overlapped
+
+    expected_items = len(urls) * 40
+    with Store(home / "briefer.db") as store:
+        assert store.integrity_check() == "ok"
+        assert store.count_items() == expected_items  # nothing lost, nothing duplicated
+        stored_matches = {(r.item.id, r.issue_id) for r in store.matches(include_dismissed=True)}
+    # Each item and each match was reported new by exactly one of the two processes.
+    assert sum(r["new_items"] for r in results) == expected_items
+    reported = [tuple(m) for r in results for m in r["new_matches"]]
+    assert len(reported) == len(set(reported))
+    assert set(reported) == stored_matches
+    assert stored_matches
