@@ -45,7 +45,8 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
             report = asyncio.run(poller.poll(every=every, on_outcome=show))
         finally:
             executor.shutdown(cancel_futures=True)
-        if report.new_matches and not no_notify:  # so cron users hear about matches too
+        # So cron users hear about matches too.
+        if report.new_matches and config.notify.enabled and not no_notify:
             from briefer.notify import notify_new_matches
 
             said = asyncio.run(notify_new_matches(config, store, ctx.issues, report.new_matches))

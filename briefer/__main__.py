@@ -1,0 +1,5 @@
+"""`python -m briefer` is `briefer`."""
+
+from briefer.cli import main
+
+main()

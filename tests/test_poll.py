@@ -1,0 +1,208 @@
+"""The whole ingest pipeline against real HTTP servers on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from briefer.cli import main
+from briefer.cli.context import AppContext
+from briefer.models import FetchStatus, PollReport
+from briefer.poller import Poller
+from briefer.store import Store
+from tests.feeds import Entry, closed_port, items, rss, serve_raw, stall_after_headers
+
+TARIFF = "Trump amenaza con aranceles de 30% a México por el fentanilo"
+USMCA = "Revisión del T-MEC: México y EU inician consultas formales"
+NOISE = "Lluvias intensas en Monterrey dejan calles inundadas"
+
+
+def write_config(home: Path, urls: list[str], extra: str = "") -> None:
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\ntitle = "Feed {n}"\n' for n, u in enumerate(urls))
+    (home / "config.toml").write_text(
+        f"[poll]\ntimeout_seconds = 3\n[notify]\nenabled = false\n{extra}\n{feeds}"
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BRIEFER_HOME", str(tmp_path))
+    return tmp_path
+
+
+def poll(home: Path, *, every: bool = True, now: datetime | None = None) -> PollReport:
+    """One cycle in-process (parsing inline), as the daemon or TUI would run it."""
+    ctx = AppContext()
+    with ctx.open_store() as store:
+        poller = Poller(ctx.config, store, ctx.matcher, issue_versions=ctx.issue_versions)
+        return asyncio.run(poller.poll(every=every, now=now))
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def serve_feed(httpserver: HTTPServer, path: str, body: bytes, etag: str, modified: str) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        headers = {"ETag": etag, "Last-Modified": modified, "Content-Type": "application/rss+xml"}
+        return Response(body, headers=headers)
+
+    httpserver.expect_request(path).respond_with_handler(handler)
+
+
+def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
+    home: Path, httpserver: HTTPServer
+) -> None:
+    first = rss(
+        [Entry(TARIFF, link="https://n.example/1"), Entry(NOISE, link="https://n.example/2")]
+    )
+    serve_feed(httpserver, "/a.xml", first, '"v1"', "Mon, 23 Nov 2026 10:00:00 GMT")
+    write_config(home, [httpserver.url_for("/a.xml")])
+
+    report = poll(home)
+    [outcome] = report.outcomes
+    assert outcome.status is FetchStatus.OK
+    assert (outcome.new_items, outcome.new_matches) == (2, len(report.new_matches))
+    assert {m.issue_id for m in report.new_matches} >= {"tariffs"}
+
+    report = poll(home)
+    assert report.outcomes[0].status is FetchStatus.NOT_MODIFIED
+    assert report.new_items == 0 and report.new_matches == []
+    second_request = httpserver.log[-1][0]
+    assert second_request.headers["If-None-Match"] == '"v1"'
+    assert second_request.headers["If-Modified-Since"] == "Mon, 23 Nov 2026 10:00:00 GMT"
+
+    httpserver.clear()
+    changed = rss(
+        [
+            Entry(USMCA, link="https://n.example/3"),
+            Entry(TARIFF, link="https://n.example/1"),
+            Entry(NOISE, link="https://n.example/2"),
+        ]
+    )
+    serve_feed(httpserver, "/a.xml", changed, '"v2"', "Mon, 23 Nov 2026 11:00:00 GMT")
+    report = poll(home)
+    assert report.outcomes[0].new_items == 1
+    assert [m.issue_id for m in report.new_matches] == ["usmca_2026"]
+    with Store(home / "briefer.db") as store:
+        assert store.count_items() == 3
+
+
+def test_429_defers_410_disables_and_failures_stay_per_feed(
+    home: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/good.xml").respond_with_data(
+        rss([TARIFF]), content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/busy.xml").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7200"}
+    )
+    httpserver.expect_request("/gone.xml").respond_with_data("gone", status=410)
+    httpserver.expect_request("/broken.xml").respond_with_data("oops", status=500)
+    refused = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    with serve_raw(stall_after_headers) as stalled:
+        urls = [
+            httpserver.url_for(p) for p in ("/good.xml", "/busy.xml", "/gone.xml", "/broken.xml")
+        ]
+        write_config(home, [*urls, refused, stalled + "/feed.xml"])
+        start = time.monotonic()
+        report = poll(home)
+        assert time.monotonic() - start < 10  # the stalled server is cut off by the deadline
+
+    status = {o.url: o for o in report.outcomes}
+    assert status[urls[0]].status is FetchStatus.OK
+    assert status[urls[1]].status is FetchStatus.DEFERRED
+    assert status[urls[2]].status is FetchStatus.GONE
+    assert status[urls[3]].status is FetchStatus.ERROR and "500" in (status[urls[3]].error or "")
+    assert status[refused].status is FetchStatus.ERROR and status[refused].error
+    assert status[stalled + "/feed.xml"].status is FetchStatus.ERROR
+
+    with Store(home / "briefer.db") as store:
+        assert store.count_items() == 1
+        feeds = {f.url: f for f in store.feeds()}
+    busy = feeds[urls[1]]
+    assert busy.next_due is not None
+    assert busy.next_due - datetime.now(UTC) > timedelta(minutes=110)
+    assert feeds[urls[2]].disabled and feeds[urls[2]].disabled_reason
+    assert feeds[urls[3]].error_count == 1
+
+    # Not due: the deferred one waits for its Retry-After; the gone one is never polled again.
+    later = poll(home, every=False)
+    polled = {o.url for o in later.outcomes}
+    assert urls[1] not in polled and urls[2] not in polled
+    everything = poll(home, every=True)
+    assert urls[2] not in {o.url for o in everything.outcomes}
+
+
+def test_cli_poll_prints_a_line_per_feed_and_exit_codes(home: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a.xml").respond_with_data(
+        rss(items(10)), content_type="application/rss+xml"
+    )
+    refused = f"http://127.0.0.1:{closed_port()}/x.xml"
+    write_config(home, [httpserver.url_for("/a.xml"), refused])
+    code, out = cli("poll", "--once")
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert len(lines) == 3
+    assert any(line.startswith("ok") and "10 new" in line for line in lines)
+    assert any(line.startswith("error") and "refused" in line for line in lines)
+    assert lines[-1].startswith("2 feeds polled, 1 failed: 10 new items")
+
+    code, out = cli("poll", "--once")
+    assert code == 0 and out.startswith("Nothing due")
+
+    write_config(home, [refused])
+    code, out = cli("poll", "--once", "--all")
+    assert code == 1, out
+
+    (home / "config.toml").write_text("[poll]\nconcurrency = 0\n")
+    code, out = cli("poll", "--once")
+    assert code == 2 and "poll.concurrency" in out and "Traceback" not in out
+
+
+def test_import_poll_then_matches_search_and_doctor(home: Path, httpserver: HTTPServer) -> None:
+    """The issue's done-when: import OPML of local feeds, poll, see matches per issue."""
+    httpserver.expect_request("/es.xml").respond_with_data(
+        rss([TARIFF, USMCA, NOISE]), content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/en.xml").respond_with_data(
+        rss(items(20)), content_type="application/rss+xml"
+    )
+    opml = home / "local.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        f'<outline text="ES" xmlUrl="{httpserver.url_for("/es.xml")}"/>'
+        f'<outline text="EN" xmlUrl="{httpserver.url_for("/en.xml")}"/>'
+        "</body></opml>"
+    )
+    assert cli("feeds", "import", "--replace", str(opml))[0] == 0
+    code, out = cli("poll", "--once")
+    assert code == 0, out
+
+    code, out = cli("matches", "--issue", "tariffs", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and rows[0]["issue"] == "tariffs" and rows[0]["score"] > 0
+    assert any(r["title"] == TARIFF for r in rows)
+    code, out = cli("matches")
+    assert code == 0 and "(tariffs)" in out
+
+    code, out = cli("search", "consultas")
+    assert code == 0 and USMCA in out and "usmca_2026" in out
+    code, out = cli("doctor")
+    assert code == 0, out
+    assert "integrity ok" in out and "2 enabled, 0 with problems" in out
+
+    code, out = cli("matches", "--issue", "nope")
+    assert code == 2 and "known:" in out
