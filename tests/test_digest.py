@@ -1,0 +1,660 @@
+"""The digest model and its four renderings: golden files, safety, schema, Atom round trip.
+
+Fixture databases are built through the store's write path (tests/factory.py), except the
+hostile rows, which are written straight into SQL to prove the renderer itself is safe even
+if the sanitiser upstream missed something.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import feedparser
+import jsonschema
+import pytest
+from markdown_it import MarkdownIt
+
+from briefer.config import Config, DigestSettings, Paths, load_config
+from briefer.digest import (
+    Digest,
+    Period,
+    build_digest,
+    cluster_titles,
+    default_period,
+    last_export,
+    normalise_title,
+    period_for_day,
+    period_since,
+    record_export,
+    safe_http_link,
+    write_daily_digest,
+)
+from briefer.digest_render import FORMATS, md_escape, render, to_json_dict
+from briefer.models import FetchResult, FetchStatus, Match
+from briefer.store import Store, to_db_time
+from tests.factory import FIXED_NOW, add_feed, hit, item
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden" / "digest"
+SCHEMA = REPO / "docs" / "digest.schema.json"
+CST = timezone(timedelta(hours=-6), "CST")  # fixed: golden output never depends on the machine
+UPDATE = bool(os.environ.get("BRIEFER_UPDATE_GOLDEN"))
+
+
+@dataclass(frozen=True)
+class FakeIssue:
+    id: str
+    title: str
+
+
+ISSUES = [
+    FakeIssue("tariffs", "Tariffs and trade"),
+    FakeIssue("fentanyl", "Fentanyl"),
+    FakeIssue("border", "Border and migration"),
+]
+BASELINES = {
+    "tariffs": "Washington has tied tariff threats to migration and fentanyl (Berg 2023).",
+    "fentanyl": "Seizures rose while cooperation narrowed to intelligence sharing (Ellis 2024).",
+    "border": "Crossings fell sharply after new asylum rules (Wilson Center 2024).",
+}
+PERIOD = Period(
+    start=datetime(2026, 11, 22, 12, 0, tzinfo=UTC), end=FIXED_NOW, kind="since-last-export"
+)
+
+
+def at(hour: int, minute: int = 0, day: int = 23) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def m(issue: str, score: float, title: str, *terms: str) -> Match:
+    return Match(issue, score, tuple(hit(t, title) for t in terms))
+
+
+def build_fixture(store: Store) -> None:
+    t1 = "Trump threatens 25% tariffs on Mexican imports over fentanyl"
+    t1b = "Trump threatens 25% tariffs on Mexican imports over fentanyl - Wire Service"
+    t2 = "Sheinbaum responde a la amenaza de aranceles de Trump"
+    t3 = "Decomisan 300 kilos de fentanilo en Sinaloa"
+    t4 = "Border crossings at lowest level since 2020"  # before the period: left out
+    add_feed(
+        store,
+        "https://news.example/rss",
+        [
+            (
+                item(
+                    "n1",
+                    t1,
+                    summary="The president said duties would start in February.",
+                    published=at(10, 5),
+                ),
+                [m("tariffs", 92, t1, "tariffs"), m("fentanyl", 74, t1, "fentanyl")],
+            ),
+            (item("n2", t4, published=at(9, 0, day=20)), [m("border", 80, t4, "Border")]),
+        ],
+        title="Example News",
+    )
+    add_feed(
+        store,
+        "https://wire.example/atom",
+        [(item("w1", t1b, published=at(10, 40)), [m("tariffs", 88, t1b, "tariffs")])],
+        title="Wire Service",
+    )
+    add_feed(
+        store,
+        "https://diario.example/feed",
+        [
+            (
+                item(
+                    "d1",
+                    t2,
+                    summary="La presidenta dijo que México responderá con calma.",
+                    published=at(7, 30),
+                ),
+                [m("tariffs", 81, t2, "aranceles")],
+            ),
+            (item("d2", t3, published=at(3, 15)), [m("fentanyl", 84, t3, "fentanilo")]),
+        ],
+        title="Diario Ejemplo",
+    )
+    for _ in range(2):
+        store.record_poll(
+            "https://broken.example/rss",
+            FetchResult(
+                "https://broken.example/rss",
+                FetchStatus.ERROR,
+                503,
+                error="the server answered 503 Service Unavailable",
+            ),
+            None,
+            None,
+            next_due=FIXED_NOW,
+            now=FIXED_NOW,
+        )
+    store.record_poll(
+        "https://gone.example/feed",
+        FetchResult(
+            "https://gone.example/feed",
+            FetchStatus.GONE,
+            410,
+            error="the feed was removed (HTTP 410)",
+        ),
+        None,
+        None,
+        next_due=FIXED_NOW,
+        now=FIXED_NOW,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "briefer.db")
+    build_fixture(s)
+    return s
+
+
+def fixture_digest(store: Store, period: Period = PERIOD) -> Digest:
+    return build_digest(store, ISSUES, BASELINES, period, tz=CST, now=FIXED_NOW)
+
+
+HOSTILE_TITLES = [
+    "<script>alert(1)</script> tariffs",
+    "[x](javascript:alert(1)) aranceles",
+    "*bold* _it_ # not a heading `code` ~~gone~~ | a | b | tariffs",
+    '<img src=x onerror="alert(1)"> tariffs',
+    "# Heading-looking tariffs",
+    "&lt;script&gt;alert(2)&lt;/script&gt; entity-encoded aranceles headline",
+    "tariffs\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x1b[31m red\x00",
+]
+HOSTILE_SUMMARIES = [
+    "# heading\n- list\n1. ordered\n> quote\n===\n<iframe src=https://evil.example></iframe>",
+    "- starts like a list",
+    "1) starts like an ordered list",
+    "=== setext",
+    "> quote <style>body{background:url(https://evil.example/x.png)}</style>",
+    "[click](https://evil.example) ![img](https://evil.example/p.png) <https://evil.example>",
+    "",
+]
+HOSTILE_LINKS = [
+    "javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    " JaVaScRiPt:alert(1)",
+    'https://ok.example/a"onmouseover="alert(1)',
+    "https://ok.example/x)[y](javascript:alert(1)",
+    "vbscript:msgbox(1)",
+    "//evil.example/protocol-relative",
+]
+
+
+def add_hostile(store: Store) -> None:
+    """Rows no sanitiser cleaned: written with SQL, straight past parse.py and safe_link."""
+    now = to_db_time(FIXED_NOW)
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO feeds(url, title, added, last_error, error_count) VALUES (?, ?, ?, ?, ?)",
+            (
+                "javascript:alert('feed')",
+                '<b onmouseover="alert(1)">Evil *feed*</b>',
+                now,
+                "<script>alert('error')</script> [x](javascript:alert(1))",
+                3,
+            ),
+        )
+        feed_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        for n, (title, summary, link) in enumerate(
+            zip(HOSTILE_TITLES, HOSTILE_SUMMARIES, HOSTILE_LINKS, strict=True)
+        ):
+            cur = conn.execute(
+                "INSERT INTO items(feed_id, guid, link, title, summary, published, fetched, "
+                "content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (feed_id, f"evil{n}", link, title, summary, to_db_time(at(9, n)), now, "x"),
+            )
+            terms = json.dumps([{"term": "<script>*t*</script>", "kind": "phrase", "score": 90}])
+            conn.execute(
+                "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+                "VALUES (?, 'tariffs', ?, ?, '', ?)",
+                (cur.lastrowid, 90 - n, terms, now),
+            )
+
+
+class Audit(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str, str | None]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v) for k, v in attrs]
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+FORBIDDEN_TAGS = {
+    "script", "iframe", "frame", "object", "embed", "img", "link", "base", "form", "input",
+    "svg", "math", "video", "audio", "source", "picture", "applet", "template",
+}  # fmt: skip
+
+
+def audit_html(text: str) -> Audit:
+    """No script, no event handler, no non-http(s) link, no remote or embedded asset."""
+    audit = Audit()
+    audit.feed(text)
+    audit.close()
+    assert not FORBIDDEN_TAGS & set(audit.tags), FORBIDDEN_TAGS & set(audit.tags)
+    for tag, name, value in audit.attrs:
+        assert not name.startswith("on"), (tag, name, value)
+        assert name not in ("src", "srcset", "style", "background", "poster", "formaction")
+        if name == "href":
+            assert value and (value.startswith(("http://", "https://", "#"))), (tag, value)
+        if tag == "meta" and name == "http-equiv":
+            assert value != "refresh"
+    for css in audit.styles:
+        assert "url(" not in css and "@import" not in css
+    return audit
+
+
+def hostile_digest(tmp_path: Path) -> Digest:
+    store = Store(tmp_path / "hostile.db")
+    add_hostile(store)
+    return build_digest(store, [ISSUES[0]], BASELINES, PERIOD, tz=CST, now=FIXED_NOW)
+
+
+def markdown_to_html(text: str) -> str:
+    # CommonMark with raw HTML allowed, plus GFM tables and strikethrough: the most a notes
+    # app or mail client might do with pasted Markdown.
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return md.render(text)
+
+
+# -- golden files --------------------------------------------------------------------------------
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"{path} was missing and has been written; check it and run again")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs (BRIEFER_UPDATE_GOLDEN=1)"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_fixture(store: Store, fmt: str) -> None:
+    check_golden(f"fixture.{fmt}", render(fixture_digest(store), fmt))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_empty_period_is_a_nothing_new_digest(store: Store, fmt: str) -> None:
+    empty = fixture_digest(store, period_for_day(date(2026, 12, 1), CST))
+    assert empty.is_empty and empty.story_count == 0
+    text = render(empty, fmt)
+    check_golden(f"empty.{fmt}", text)
+    if fmt in ("md", "html"):
+        assert "Nothing new" in text
+
+
+# -- the model -----------------------------------------------------------------------------------
+
+
+def test_model_groups_by_issue_best_first_and_merges_near_duplicates(store: Store) -> None:
+    d = fixture_digest(store)
+    tariffs, fentanyl, border = d.sections
+    assert [s.issue_id for s in d.sections] == ["tariffs", "fentanyl", "border"]
+    assert [e.score for e in tariffs.entries] == sorted(
+        (e.score for e in tariffs.entries), reverse=True
+    )
+    top = tariffs.entries[0]
+    assert top.source_names == ["Example News", "Wire Service"]
+    assert [s.link for s in top.sources] == ["https://example.com/n1", "https://example.com/w1"]
+    assert tariffs.match_count == 3 and len(tariffs.entries) == 2
+    assert border.entries == () and border.match_count == 0  # the 20 Nov item is outside
+    assert fentanyl.baseline == BASELINES["fentanyl"]
+    assert d.match_count == 5 and d.story_count == 4 and d.item_count == 4
+    assert d.source_count == 3
+    assert [p.url for p in d.problems] == [
+        "https://gone.example/feed",
+        "https://broken.example/rss",
+    ]
+    assert d.problems[0].disabled and d.problems[1].error_count == 2
+    assert d.start.utcoffset() == timedelta(hours=-6)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_merged_story_lists_both_sources_in_every_format(store: Store, fmt: str) -> None:
+    text = render(fixture_digest(store), fmt)
+    assert "Example News" in text and "Wire Service" in text
+    assert "https://example.com/w1" in text
+    # The wire copy's own headline is not listed as a separate story.
+    assert text.count("Mexican imports over fentanyl - Wire Service") <= (fmt == "json")
+
+
+def test_dismissed_matches_are_left_out(store: Store) -> None:
+    d = fixture_digest(store)
+    first = d.sections[1].entries[0]
+    store.dismiss(first.item_id, "fentanyl")
+    again = fixture_digest(store)
+    assert first.item_id not in [e.item_id for e in again.sections[1].entries]
+
+
+def test_baseline_objects_with_summary_are_accepted(store: Store) -> None:
+    @dataclass(frozen=True)
+    class Note:
+        summary: str
+
+    d = build_digest(
+        store, ISSUES, {"tariffs": Note("From the seeds.")}, PERIOD, tz=CST, now=FIXED_NOW
+    )
+    assert d.sections[0].baseline == "From the seeds."
+    assert "No baseline" in d.sections[1].baseline
+
+
+def test_real_seed_baselines_go_in(store: Store) -> None:
+    from briefer import resources
+    from briefer.baseline import baselines, load_seeds
+
+    notes = baselines(load_seeds([resources.default_seeds()]), [i.id for i in ISSUES])
+    d = build_digest(store, ISSUES, notes, PERIOD, tz=CST, now=FIXED_NOW)
+    assert d.sections[0].baseline == notes["tariffs"].summary != ""
+    assert "\n" not in d.sections[0].baseline
+
+
+def test_max_per_issue_keeps_the_best_and_counts_the_rest(store: Store) -> None:
+    d = build_digest(store, ISSUES, BASELINES, PERIOD, tz=CST, now=FIXED_NOW, max_per_issue=1)
+    tariffs = d.sections[0]
+    assert len(tariffs.entries) == 1 and tariffs.omitted == 1 and tariffs.story_count == 2
+    assert tariffs.entries[0].score == 92
+    assert "1 more lower-scored story" in render(d, "md")
+    assert to_json_dict(d)["issues"][0]["omitted"] == 1
+
+
+# -- periods and the export mark -------------------------------------------------------------------
+
+
+def test_period_for_day_is_local_midnight_to_midnight_even_across_dst() -> None:
+    ny = ZoneInfo("America/New_York")
+    p = period_for_day(date(2026, 11, 1), ny)  # clocks go back: a 25-hour day
+    assert p.start == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)
+    assert p.end.astimezone(UTC) - p.start.astimezone(UTC) == timedelta(hours=25)
+    assert period_for_day(date(2026, 11, 23), CST).start == datetime(2026, 11, 23, 6, tzinfo=UTC)
+
+
+def test_default_period_is_24h_first_then_since_the_last_export(tmp_path: Path) -> None:
+    store = Store(tmp_path / "b.db")
+    first = default_period(store, FIXED_NOW, CST)
+    assert first.kind == "last-24h" and first.end - first.start == timedelta(hours=24)
+    assert last_export(store) is None
+    record_export(store, FIXED_NOW)
+    later = FIXED_NOW + timedelta(hours=5)
+    second = default_period(store, later, CST)
+    assert second.kind == "since-last-export"
+    assert second.start == FIXED_NOW and second.end == later
+    record_export(store, FIXED_NOW - timedelta(days=3))  # an old day exported: mark stays
+    assert last_export(store) == FIXED_NOW
+    store.set_meta("digest.last_export", "garbage")
+    assert default_period(store, later, CST).kind == "last-24h"
+
+
+def test_period_since_reads_naive_times_as_local() -> None:
+    p = period_since(datetime(2026, 11, 23, 0, 0), FIXED_NOW, CST)
+    assert p.start == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    assert p.end == FIXED_NOW
+
+
+# -- writing files for the scheduler and the TUI ---------------------------------------------
+
+
+def make_config(tmp_path: Path, formats: tuple[str, ...]) -> Config:
+    paths = Paths.resolve(env={"BRIEFER_HOME": str(tmp_path / "home")})
+    config = load_config(paths)
+    return replace(config, digest=DigestSettings(folder=tmp_path / "out", formats=formats))
+
+
+def test_write_daily_digest_writes_every_format_and_remembers(store: Store, tmp_path: Path) -> None:
+    config = make_config(tmp_path, FORMATS)
+    written = write_daily_digest(config, store, ISSUES, BASELINES, now=FIXED_NOW, tz=CST)
+    out = tmp_path / "out"
+    assert written == [
+        out / "2026-11-23.md",
+        out / "2026-11-23.html",
+        out / "2026-11-23.json",
+        out / "2026-11-23.atom",
+        out / "latest.atom",
+    ]
+    assert all(p.is_file() for p in written)
+    assert "Trump threatens" in (out / "2026-11-23.md").read_text()
+    assert (out / "latest.atom").read_text() == (out / "2026-11-23.atom").read_text()
+    assert last_export(store) == FIXED_NOW
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+    # A second export the same day covers only what came since, and overwrites nothing.
+    later = FIXED_NOW + timedelta(hours=6)
+    again = write_daily_digest(config, store, ISSUES, BASELINES, now=later, tz=CST)
+    assert again[0] == out / "2026-11-23-120000.md"
+    assert "Trump threatens" in (out / "2026-11-23.md").read_text()
+    second = json.loads((out / "2026-11-23-120000.json").read_text())
+    assert second["period"]["start"] == "2026-11-23T06:00:00-06:00"
+    assert second["totals"]["stories"] == 0
+    assert last_export(store) == later
+
+
+def test_write_daily_digest_uses_the_configured_formats_only(store: Store, tmp_path: Path) -> None:
+    config = make_config(tmp_path, ("md", "html"))
+    written = write_daily_digest(config, store, ISSUES, BASELINES, now=FIXED_NOW, tz=CST)
+    assert [p.name for p in written] == ["2026-11-23.md", "2026-11-23.html"]
+
+
+# -- safety ----------------------------------------------------------------------------------------
+
+
+def test_html_digest_is_self_contained_and_inert(store: Store, tmp_path: Path) -> None:
+    for d in (fixture_digest(store), hostile_digest(tmp_path)):
+        text = render(d, "html")
+        audit = audit_html(text)
+        assert audit.tags.count("style") == 1
+        assert "http-equiv" in text and "default-src 'none'" in text
+        assert "<script" not in text.lower()
+
+
+def test_hostile_items_come_out_as_text_in_html(tmp_path: Path) -> None:
+    text = render(hostile_digest(tmp_path), "html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "&lt;img src=x onerror=" in text
+    assert "\x1b" not in text and "\x00" not in text and "\x07" not in text
+    assert 'href="data:' not in text and "vbscript" not in text
+
+
+def test_hostile_items_cannot_inject_markdown_or_html(tmp_path: Path) -> None:
+    text = render(hostile_digest(tmp_path), "md")
+    html = markdown_to_html(text)
+    audit = audit_html(html)
+    for tag in ("em", "code", "del", "s", "table", "blockquote", "h3", "h4", "h5", "h6", "hr"):
+        assert tag not in audit.tags, (tag, html)
+    assert audit.tags.count("h1") == 1  # the digest's own title
+    assert audit.tags.count("h2") == 2  # one issue, then "Feeds with problems"
+    assert audit.tags.count("ol") == 1  # the story list; summaries start no list of their own
+    assert audit.tags.count("ul") == 1  # the feed problems list
+    hrefs = [v for _, name, v in audit.attrs if name == "href"]
+    assert hrefs and all(h and h.startswith("https://") for h in hrefs)
+    assert not any("evil.example" in (h or "") for h in hrefs)  # summary links stay text
+    # What the feed said is still there for the reader, as text.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&amp;lt;script&amp;gt;alert(2)" in html  # an entity in a title stays literal
+    assert "*bold*" in html and "`code`" in html
+    assert "\x1b" not in text and "\x00" not in text
+
+
+def test_hostile_links_are_dropped_everywhere(tmp_path: Path) -> None:
+    d = hostile_digest(tmp_path)
+    links = [s.link for e in d.sections[0].entries for s in e.sources]
+    assert len(links) == len(HOSTILE_LINKS)
+    assert links.count(None) == len(links) - 1  # only the https one with ")[y](" survives
+    kept = [link for link in links if link]
+    assert kept == ["https://ok.example/x)[y](javascript:alert(1)"]
+    md = render(d, "md")
+    assert "(https://ok.example/x%29%5By%5D%28javascript:alert%281%29)" in md
+    data = to_json_dict(d)
+    for entry in data["issues"][0]["entries"]:
+        assert entry["link"] is None or entry["link"].startswith("https://")
+
+
+def test_safe_http_link() -> None:
+    assert safe_http_link("https://a.example/x?y=1&z=2") == "https://a.example/x?y=1&z=2"
+    assert safe_http_link("HTTP://A.example") == "HTTP://A.example"
+    odd_but_http = "https://ok.example/x)[y](javascript:alert(1)"
+    assert safe_http_link(odd_but_http) == odd_but_http  # http(s): a link, percent-encoded in md
+    bad_links = [x for x in HOSTILE_LINKS if x != odd_but_http]
+    for bad in [*bad_links, "", None, "https://", "http:///path", "https://a b.example"]:
+        assert safe_http_link(bad) is None, bad
+
+
+def test_md_escape_leaves_nothing_active() -> None:
+    assert md_escape("*a* _b_ `c` [d](e) <f> # g ~h~ |i|") == (
+        r"\*a\* \_b\_ \`c\` \[d\](e) \<f\> \# g \~h\~ \|i\|"
+    )
+    assert md_escape("- x") == r"\- x" and md_escape("12. x") == r"12\. x"
+    assert md_escape("a\n# b") == r"a \# b"
+    assert md_escape("AT&T &amp;") == r"AT&T \&amp;"
+
+
+# -- JSON and Atom ---------------------------------------------------------------------------------
+
+
+def test_json_matches_the_documented_schema(store: Store, tmp_path: Path) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    digests = [
+        fixture_digest(store),
+        fixture_digest(store, period_for_day(date(2026, 12, 1), CST)),
+        hostile_digest(tmp_path),
+    ]
+    for d in digests:
+        data = json.loads(render(d, "json"))
+        assert data["schema_version"] == 1
+        validator.validate(data)
+
+
+def test_atom_parses_back_with_one_entry_per_issue_that_moved(store: Store) -> None:
+    parsed = feedparser.parse(render(fixture_digest(store), "atom"))
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    titles = [e.title for e in parsed.entries]
+    assert len(titles) == 3
+    assert titles[0].startswith("Tariffs and trade: 2 stories")
+    assert titles[1].startswith("Fentanyl: 2 stories")
+    assert titles[2].startswith("2 feeds with problems")
+    assert [e.tags[0].term for e in parsed.entries] == ["tariffs", "fentanyl", "feed-problems"]
+    assert len({e.id for e in parsed.entries}) == 3
+    assert "Wire Service" in parsed.entries[0].content[0].value
+
+
+def test_atom_entry_ids_are_stable_per_period_and_differ_between_periods(store: Store) -> None:
+    a = feedparser.parse(render(fixture_digest(store), "atom"))
+    b = feedparser.parse(render(fixture_digest(store), "atom"))
+    other = Period(PERIOD.start - timedelta(days=1), PERIOD.end, "since")
+    c = feedparser.parse(render(fixture_digest(store, other), "atom"))
+    assert [e.id for e in a.entries] == [e.id for e in b.entries]
+    assert a.feed.id == c.feed.id
+    assert not {e.id for e in a.entries} & {e.id for e in c.entries}
+
+
+def test_empty_atom_has_a_nothing_new_entry(store: Store) -> None:
+    empty = fixture_digest(store, period_for_day(date(2026, 12, 1), CST))
+    parsed = feedparser.parse(render(empty, "atom"))
+    assert not parsed.bozo
+    assert parsed.entries[0].title.startswith("Nothing new")
+
+
+def test_hostile_atom_is_well_formed_and_its_html_inert(tmp_path: Path) -> None:
+    text = render(hostile_digest(tmp_path), "atom")
+    root = ElementTree.fromstring(text.encode("utf-8"))
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    contents = [c.text or "" for c in root.iterfind("a:entry/a:content", ns)]
+    assert contents
+    for html in contents:
+        audit_html(html)
+        assert "<script" not in html
+    for link in root.iterfind("a:entry/a:link", ns):
+        assert link.get("href", "").startswith("https://")
+    assert not feedparser.parse(text).bozo
+
+
+# -- layering -----------------------------------------------------------------------------
+
+
+def test_digest_modules_do_not_load_click_or_textual() -> None:
+    code = (
+        "import sys, briefer.digest, briefer.digest_render\n"
+        "print(','.join(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('textual', 'click'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+# -- near-duplicate stories ------------------------------------------------------------------------
+
+
+def test_normalise_title_folds_case_accents_and_publisher_tails() -> None:
+    title = "Aranceles: México RESPONDE a Trump - El Universal"
+    assert normalise_title(title) == "aranceles mexico responde trump"
+    # A short headline keeps its tail: "Tariffs - Reuters" is not a two-word story.
+    assert normalise_title("Tariffs - Reuters") == "tariffs reuters"
+
+
+def test_cluster_titles_merges_the_same_story_only() -> None:
+    titles = [
+        "Trump threatens 25% tariffs on Mexican imports over fentanyl",  # 0
+        "Sheinbaum responde a la amenaza de aranceles de Trump",  # 1
+        "TRUMP THREATENS 25% TARIFFS ON MEXICAN IMPORTS OVER FENTANYL - Reuters",  # 2
+        "Trump threatens 25% tariffs on Canadian imports over fentanyl and migration",  # 3
+        "Sheinbaum responde a la amenaza de aranceles de Trump | Milenio",  # 4
+        "Tariffs",  # 5: one word says nothing; never merged by being a subset
+        "Mexico tariffs",  # 6
+        "Fentanyl seizures rise at the border",  # 7
+        "Trump threatens 25% tariffs on Mexican imports",  # 8: 0 cut short
+        "Senate passes border security bill with new fentanyl penalties",  # 9
+        "House passes asylum limits and new fentanyl penalties in border security bill",  # 10
+    ]
+    groups = cluster_titles(titles)
+    assert [0, 2, 8] in groups
+    assert [9] in groups and [10] in groups
+    assert [1, 4] in groups
+    assert [3] in groups and [5] in groups and [6] in groups and [7] in groups
+    assert sorted(i for g in groups for i in g) == list(range(len(titles)))
+
+
+def test_cluster_titles_does_not_chain() -> None:
+    # b is close to a and c, but a and c are different stories: c must not join a's group.
+    a = "Mexico sends troops to the border after tariff threat"
+    b = "Mexico sends troops to the border after tariff threat as army patrols Sonora desert"
+    c = "Army patrols Sonora desert border"
+    groups = cluster_titles([a, b, c])
+    assert groups[0][0] == 0 and 2 not in groups[0]
+
+
+def test_cluster_titles_scales_to_a_busy_day() -> None:
+    titles = [f"Story {n} about tariffs on steel shipment number {n * 7919}" for n in range(3000)]
+    groups = cluster_titles(titles + titles[:10])
+    assert len(groups) == 3000
+    assert all(len(g) == 2 for g in groups[:10])
