@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -349,3 +349,78 @@ def test_notify_test_without_a_service_fails(tmp_path: Path, session_bus: str) -
 
 def test_notify_reports_the_channel(tmp_path: Path, fake_notifyd: FakeNotifyd) -> None:
     assert _cli(tmp_path, "notify") == (0, "Notifications: desktop notifications work (D-Bus).\n")
+
+
+# -- the scheduler's poll -> notify path, end to end --------------------------------------------
+
+
+async def test_scheduled_polls_notify_each_item_exactly_once(
+    tmp_path: Path, httpserver: object, fake_notifyd: FakeNotifyd
+) -> None:
+    pytest.importorskip("briefer.parse")
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    from briefer.config import FeedConfig
+    from briefer.match import Matcher
+    from briefer.scheduler import BrieferScheduler, TickOutcome, create_scheduler
+    from briefer.watchlist import Issue as WatchIssue
+    from tests.feeds import Entry, rss
+
+    issues = [
+        WatchIssue(
+            "fentanyl", "Fentanyl", "", 80, "v1", tmp_path / "f.toml", phrases=("fentanyl",)
+        ),
+        WatchIssue("tariffs", "Tariffs", "", 80, "v1", tmp_path / "t.toml", phrases=("tariff",)),
+    ]
+    day = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    entries = [
+        Entry("Fentanyl seizure at Nogales", guid="1", link="https://n.example/1", published=day),
+        Entry(
+            "Fentanyl lab raided in Sinaloa",
+            guid="2",
+            link="https://n.example/2",
+            published=day - timedelta(hours=1),
+        ),
+        Entry("New tariffs on <steel> & aluminium", guid="3", link="https://n.example/3"),
+        Entry("Weather in Monterrey", guid="4", link="https://n.example/4"),
+    ]
+    server: HTTPServer = httpserver  # type: ignore[assignment]
+
+    def feed(request: Request) -> Response:
+        return Response(rss(entries, title="Wire"), content_type="application/rss+xml")
+
+    server.expect_request("/feed.xml").respond_with_handler(feed)
+    config = dataclasses.replace(
+        make_config(tmp_path), feeds=(FeedConfig(server.url_for("/feed.xml")),)
+    )
+
+    def tomorrow() -> datetime:  # every feed is due at every tick
+        return datetime.now(UTC) + timedelta(days=1)
+
+    def scheduler() -> BrieferScheduler:
+        return create_scheduler(
+            config, issues, Matcher(issues), digest=False, clock=tomorrow, notify=True
+        )
+
+    sched = scheduler()
+    assert await sched.tick() is TickOutcome.POLLED
+    calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
+    assert calls == [
+        (
+            "2 new on Fentanyl",
+            "Fentanyl seizure at Nogales — Wire\nFentanyl lab raided in Sinaloa — Wire",
+        ),
+        ("New on Tariffs", "New tariffs on &lt;steel&gt; &amp; aluminium — Wire"),
+    ]
+    assert await sched.tick() is TickOutcome.POLLED
+    assert len(fake_notifyd.calls()) == 2  # a second poll: nothing new, nothing said
+    await sched.aclose()
+
+    restarted = scheduler()
+    assert await restarted.tick() is TickOutcome.POLLED
+    assert len(fake_notifyd.calls()) == 2  # a restart: still nothing
+    entries.append(Entry("Fentanyl precursor shipment stopped", guid="5"))
+    assert await restarted.tick() is TickOutcome.POLLED
+    assert [c["summary"] for c in fake_notifyd.calls()[2:]] == ["New on Fentanyl"]
+    await restarted.aclose()
