@@ -16,11 +16,12 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from briefer.errors import BrieferError
-from briefer.models import FetchStatus
+from briefer.models import FetchStatus, PollReport
 from briefer.store import Store
 from briefer.tui.briefing import Services
 from briefer.tui.messages import FeedsPolled, MatchesFound, PollSkipped, PollStarted
 from briefer.tui.polling import enabled_feed_count, poll_once
+from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.help import HelpScreen
@@ -30,6 +31,7 @@ from briefer.tui.text import clean
 
 if TYPE_CHECKING:
     from briefer.cli.context import AppContext
+    from briefer.scheduler import BrieferScheduler, PollerState
 
 THEME_KEY = "tui.theme"
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -74,6 +76,7 @@ class BrieferApp(App[None]):
         self.data_changed: Signal[None] = Signal(self, "data_changed")
         self.store: Store
         self._data_version = 0
+        self.scheduler: BrieferScheduler | None = None
 
     def on_mount(self) -> None:
         self.store = self.services.open_store()
@@ -84,13 +87,40 @@ class BrieferApp(App[None]):
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
         if self.poll_on_start:
-            self.set_interval(self.poll_seconds, self.action_poll_due)
-            self.poll_now(every=self.poll_every, first=self.store.count_items() == 0)
+            self._start_scheduler()
         else:
             self.status = Text("Polling is off.", style="dim")
 
+    def _start_scheduler(self) -> None:
+        """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
+        self.scheduler = build_scheduler(
+            self.services,
+            on_report=self._polled_by_scheduler,
+            on_status=self._scheduler_status,
+            on_error=self._scheduler_failed,
+            every_seconds=self.poll_seconds if self.poll_every else None,
+        )
+        self.scheduler.start(poll_first=True)
+        count = enabled_feed_count(self.services, None)
+        self.post_message(PollStarted(count, first_run=self.store.count_items() == 0))
+
     def on_unmount(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         self.store.close()
+
+    # Scheduler hooks run on this loop's thread; they hand over to the message handlers.
+    def _polled_by_scheduler(self, report: PollReport) -> None:
+        self.post_message(FeedsPolled(report))
+        if report.new_matches:
+            self.post_message(MatchesFound(report.new_matches))
+
+    def _scheduler_status(self, state: PollerState) -> None:
+        if not state.polling_here and state.holder_pid:
+            self.post_message(PollSkipped(state.holder_pid))
+
+    def _scheduler_failed(self, error: BaseException) -> None:
+        self.notify(f"Background job failed: {clean(str(error))}", severity="error", markup=False)
 
     def watch_theme(self, theme: str) -> None:
         if hasattr(self, "store"):
@@ -105,25 +135,21 @@ class BrieferApp(App[None]):
 
     # -- polling ---------------------------------------------------------------------------
 
-    def poll_now(
-        self, *, urls: Sequence[str] | None = None, every: bool = False, first: bool = False
-    ) -> None:
-        """The one way the app polls; a scheduler or timer calls this too."""
-        self.post_message(PollStarted(enabled_feed_count(self.services, urls), first))
-        self._poll(urls, every)
+    def poll_now(self, *, urls: Sequence[str] | None = None, every: bool = False) -> None:
+        """Poll now, in a worker thread: the `r` keys (the schedule polls on its own)."""
+        self.post_message(PollStarted(enabled_feed_count(self.services, urls), False))
+        held = self.scheduler is not None and bool(self.scheduler.lock and self.scheduler.lock.held)
+        self._poll(urls, every, held)
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll(self, urls: Sequence[str] | None, every: bool) -> None:
-        attempt = poll_once(self.services, urls=urls, every=every)
+    def _poll(self, urls: Sequence[str] | None, every: bool, lock_held: bool) -> None:
+        attempt = poll_once(self.services, urls=urls, every=every, lock_held=lock_held)
         if attempt.report is None:
             self.post_message(PollSkipped(attempt.holder_pid))
             return
         self.post_message(FeedsPolled(attempt.report))
         if attempt.report.new_matches:
             self.post_message(MatchesFound(attempt.report.new_matches))
-
-    def action_poll_due(self) -> None:
-        self.poll_now(every=self.poll_every)
 
     def action_poll_all(self) -> None:
         self.poll_now(every=True)

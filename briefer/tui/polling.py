@@ -21,13 +21,21 @@ class PollAttempt:
 
 
 def poll_once(
-    services: Services, *, urls: Sequence[str] | None = None, every: bool = False
+    services: Services,
+    *,
+    urls: Sequence[str] | None = None,
+    every: bool = False,
+    lock_held: bool = False,
 ) -> PollAttempt:
-    """Poll due feeds (or `urls`, or `every` feed) unless a daemon is already polling."""
+    """Poll due feeds (or `urls`, or `every` feed) unless a daemon is already polling.
+
+    `lock_held`: this process's scheduler already holds the poller lock (a second flock on
+    the same file from this process would fail), so the manual poll may go ahead.
+    """
     from briefer.poller import Poller  # fetch and parse load only when the app polls
 
     lock = PollerLock(services.config.paths.lock)
-    if not lock.acquire():
+    if not lock_held and not lock.acquire():
         return PollAttempt(None, lock.holder_pid())
     try:
         matcher = services.matcher_factory() if services.matcher_factory else None
@@ -37,7 +45,8 @@ def poll_once(
             report = asyncio.run(poller.poll(every=every, urls=urls))
         return PollAttempt(report)
     finally:
-        lock.release()
+        if not lock_held:
+            lock.release()
 
 
 def enabled_feed_count(services: Services, urls: Sequence[str] | None) -> int:

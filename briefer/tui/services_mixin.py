@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.worker import Worker
+
 from briefer.store import ItemRow, Store
 from briefer.tui.briefing import Services
 
@@ -26,6 +28,10 @@ class ServicesMixin:
     def store(self) -> Store:
         # The UI thread's own connection: only short, single-row writes and reads go here.
         return self.briefer.store
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Worker events do not bubble: hand the screen's ones to the app's single handler.
+        self.briefer.on_worker_state_changed(event)
 
     def open_item_link(self, item: ItemRow) -> None:
         link = item.link or ""

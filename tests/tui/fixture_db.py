@@ -168,5 +168,16 @@ def fixture_services(home: Path) -> Services:
         issues=ISSUES,
         baselines={key: value.markdown for key, value in notes.items()},
         db_path=paths.db,
+        matcher_factory=_bundled_matcher,
         now=lambda: FIXED_NOW,
     )
+
+
+def _bundled_matcher():
+    # Displayed issues are fixed above (snapshots must not follow watchlist edits); matching
+    # a polled feed uses the real bundled watchlists.
+    from briefer.match import Matcher
+    from briefer.resources import default_watchlists
+    from briefer.watchlist import load_issues
+
+    return Matcher(load_issues([default_watchlists()]))

@@ -22,15 +22,13 @@ def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Tex
     order = "newest first" if query.order == "newest" else "best first"
     shown = "starred" if query.starred_only else "matches"
     counted = "…" if count is None else str(count)
-    text.append(f"  {counted} {shown}, {order}", style="dim")
-    if issue.description:
-        text.append("\n" + clean(issue.description), style="italic")
-    return text
+    return text.append(f"  {counted} {shown}, {order}", style="dim")
 
 
 class IssueView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="issue-heading")
+        yield Static(id="issue-description")
         yield BaselinePanel(id="baseline")
         yield Static(id="empty-note")
         yield MatchTable(id="matches")
@@ -38,6 +36,8 @@ class IssueView(Vertical):
     def show_issue(self, issue: IssueLike, query: IssueQuery, baseline: str) -> None:
         """Heading and baseline come from files, so they show before any query returns."""
         self.query_one("#issue-heading", Static).update(issue_heading(issue, query, None))
+        description = Text(clean(issue.description), style="italic")
+        self.query_one("#issue-description", Static).update(description)
         notes = baseline.count("### From:")
         self.query_one(BaselinePanel).show(baseline, notes)
 

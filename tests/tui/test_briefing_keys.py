@@ -1,0 +1,178 @@
+"""Pilot tests: every binding of the briefing screen, on the fixture database."""
+
+from __future__ import annotations
+
+from briefer.store import Store
+from briefer.tui.app import BrieferApp
+from briefer.tui.screens.briefing import BriefingScreen
+from briefer.tui.screens.feeds import FeedsScreen
+from briefer.tui.screens.help import HelpScreen
+from briefer.tui.screens.item import ItemScreen
+from briefer.tui.screens.search import SearchScreen
+from briefer.tui.widgets.baseline_panel import BaselinePanel
+from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.widgets.watchlist_panel import WatchlistPanel
+from tests.tui.conftest import settle
+
+
+def titles(app: BrieferApp) -> list[str]:
+    return [m.item.title for m in app.screen.query_one(MatchTable).matches]
+
+
+async def test_opens_on_first_issue_with_counts_and_surge(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen)
+        panel = app.screen.query_one(WatchlistPanel)
+        assert panel.issue_id == "border"
+        border = panel.rows["border"]
+        assert (border.unread, border.last_day, border.surging) == (3, 4, True)
+        assert not panel.rows["usmca_2026"].surging
+        assert len(border.daily) == 30
+        assert titles(app)[0].startswith("Border Patrol reports")
+
+
+async def test_highlighting_another_issue_fills_the_view(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert app.screen.query_one(WatchlistPanel).issue_id == "tariffs"
+        assert any("Aranceles" in t for t in titles(app))
+
+
+async def test_v_toggles_newest_and_best_first(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        newest = titles(app)
+        await pilot.press("v")
+        await settle(pilot)
+        best = titles(app)
+        assert sorted(newest) == sorted(best) and newest != best
+        assert best[0].startswith("Border Patrol reports")  # score 91
+        await pilot.press("v")
+        await settle(pilot)
+        assert titles(app) == newest
+
+
+async def test_S_shows_only_starred(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "S")
+        await settle(pilot)
+        assert titles(app) == ["Fentanyl precursor shipments seized at Manzanillo port"]
+        await pilot.press("S")
+        await settle(pilot)
+        assert len(titles(app)) == 4
+
+
+async def test_c_folds_the_baseline(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one(BaselinePanel)
+        assert not panel.collapsed
+        await pilot.press("c")
+        assert panel.collapsed
+
+
+async def test_m_s_x_on_the_selected_match(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # select the issue: focus moves to its matches
+        assert isinstance(app.focused, MatchTable)
+        first = app.screen.query_one(MatchTable).selected
+        assert first is not None and not first.item.read
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.store.item(first.item.id).read  # type: ignore[union-attr]
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.store.item(first.item.id).starred  # type: ignore[union-attr]
+        # The cursor stays on the same item through the reloads.
+        assert app.screen.query_one(MatchTable).selected.item.id == first.item.id  # type: ignore[union-attr]
+        await pilot.press("x")
+        await settle(pilot)
+        assert first.item.title not in titles(app)
+        assert app.store.matches("border", include_dismissed=False)[0].item.id != first.item.id
+
+
+async def test_n_p_move_through_matches(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(MatchTable)
+        await pilot.press("n")
+        assert table.cursor_row == 1
+        await pilot.press("n", "p")
+        assert table.cursor_row == 1
+
+
+async def test_o_opens_the_link_in_the_browser(app: BrieferApp, monkeypatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        assert opened == ["https://example.com/news-0"]
+
+
+async def test_enter_opens_the_item_and_marks_it_read(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ItemScreen)
+        assert app.screen.item is not None and app.screen.item.read
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen)
+        assert app.screen.query_one(WatchlistPanel).rows["border"].unread == 2
+
+
+async def test_global_keys_open_screens(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, screen in (("slash", SearchScreen), ("f", FeedsScreen)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, screen)
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, BriefingScreen)
+
+
+async def test_t_toggles_the_theme_and_remembers_it(app: BrieferApp, services) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        dark = app.current_theme.dark
+        await pilot.press("t")
+        assert app.current_theme.dark != dark
+        chosen = app.theme
+    with Store(services.db_path) as store:
+        assert store.get_meta("tui.theme") == chosen
+    again = BrieferApp(services, poll_on_start=False)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert again.theme == chosen
+
+
+async def test_q_quits(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_every_binding_is_in_help_and_the_command_palette(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        for binding in [*BrieferApp.BINDINGS, *BriefingScreen.BINDINGS]:
+            assert binding.description in commands  # type: ignore[union-attr]
+        described = {b.description for _, group in app.help_sections() for b in group}
+        for screen in (BriefingScreen, ItemScreen, SearchScreen, FeedsScreen):
+            for binding in screen.BINDINGS:
+                assert binding.description in described  # type: ignore[union-attr]
