@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import threading
@@ -110,16 +111,26 @@ class PollRunner:
         self._running: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
         self._cancelled = False
 
-    def __call__(self, now: datetime | None = None) -> PollReport:
+    def __call__(
+        self,
+        now: datetime | None = None,
+        *,
+        every: bool | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> PollReport:
+        """Poll due feeds (or `every` feed, or just `urls`, for this call only)."""
         with self._guard:
             self._cancelled = False
+        every = self.every if every is None else every
         try:
-            return asyncio.run(self._main(now))
+            return asyncio.run(self._main(now, every, urls))
         except asyncio.CancelledError:
             # Not CancelledError across threads: the waiting loop would take it for its own.
             raise PollCancelled("the poll was cancelled before it finished") from None
 
-    async def _main(self, now: datetime | None) -> PollReport:
+    async def _main(
+        self, now: datetime | None, every: bool, urls: Sequence[str] | None
+    ) -> PollReport:
         from briefer.poller import Poller
         from briefer.store import Store
 
@@ -138,7 +149,7 @@ class PollRunner:
                     issue_versions=self.issue_versions,
                     executor=self.executor,
                 )
-                cycle = poller.poll(now=now, every=self.every)
+                cycle = poller.poll(now=now, every=every, urls=urls)
                 if self.timeout is None:
                     return await cycle
                 return await asyncio.wait_for(cycle, self.timeout)
@@ -325,6 +336,7 @@ class BrieferScheduler:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer-poll")
         self._digest_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer-digest")
         self._in_flight: asyncio.Future[PollReport] | None = None
+        self._pending: tuple[bool, list[str] | None] | None = None  # poll_now(every/urls)
         self._stopping = False
 
     # -- lifecycle --
@@ -365,8 +377,17 @@ class BrieferScheduler:
         scheduler.start()
         self.scheduler = scheduler
 
-    def poll_now(self) -> None:
-        """Run a tick as soon as possible (the TUI's "refresh" key)."""
+    def poll_now(self, *, every: bool = False, urls: Sequence[str] | None = None) -> None:
+        """Run a tick as soon as possible: the TUI's refresh keys.
+
+        With `every` (all feeds, due or not) or `urls` (just these), that one tick polls
+        them instead of the due feeds (the poll function must accept those keywords, as
+        PollRunner does). Its report arrives through `on_report` like any other. Use this
+        rather than a second poll path: the lock is per open file, so a second PollerLock
+        in this process would see this scheduler's lock as someone else's.
+        """
+        if every or urls is not None:
+            self._pending = (every, list(urls) if urls is not None else None)
         if self.scheduler is not None and self.scheduler.get_job("tick") is not None:
             self.scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
 
@@ -443,7 +464,14 @@ class BrieferScheduler:
 
     async def _poll_once(self) -> TickOutcome:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self.poll, self.clock())
+        poll: Callable[[], PollReport]
+        if self._pending is not None:
+            every, urls = self._pending
+            self._pending = None
+            poll = functools.partial(self.poll, self.clock(), every=every, urls=urls)  # type: ignore[call-arg]
+        else:
+            poll = functools.partial(self.poll, self.clock())
+        future = loop.run_in_executor(self._pool, poll)
         future.add_done_callback(_retrieve)  # a result nobody awaits after a timeout or stop
         self._in_flight = future
         try:

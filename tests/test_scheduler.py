@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,13 +56,15 @@ class FakePoll:
 
     def __init__(self) -> None:
         self.calls: list[datetime | None] = []
+        self.overrides: list[dict[str, object]] = []
         self.fail: Exception | None = None
         self.release = threading.Event()
         self.release.set()
         self.report = PollReport()
 
-    def __call__(self, now: datetime | None) -> PollReport:
+    def __call__(self, now: datetime | None, **overrides: object) -> PollReport:
         self.calls.append(now)
+        self.overrides.append(overrides)
         self.release.wait(10)
         if self.fail is not None:
             raise self.fail
@@ -198,6 +201,24 @@ async def test_start_registers_jobs_with_safe_defaults(tmp_path: Path) -> None:
     assert sched.scheduler is None
 
 
+async def test_poll_now_runs_a_tick_at_once_with_overrides(config: Config) -> None:
+    poll = FakePoll()
+    reports: asyncio.Queue[PollReport] = asyncio.Queue()
+    sched = BrieferScheduler(config, poll, on_report=reports.put_nowait, tick_seconds=3600)
+    sched.start(poll_first=False)
+    try:
+        sched.poll_now(urls=["http://127.0.0.1:1/a.xml"])
+        await asyncio.wait_for(reports.get(), 5)
+        sched.poll_now()
+        await asyncio.wait_for(reports.get(), 5)
+        assert poll.overrides == [
+            {"every": False, "urls": ["http://127.0.0.1:1/a.xml"]},
+            {},  # an ordinary tick: due feeds
+        ]
+    finally:
+        await sched.aclose()
+
+
 async def test_no_digest_job_without_a_time(config: Config) -> None:
     sched = BrieferScheduler(config, FakePoll(), digest=lambda: None)
     sched.start(poll_first=False)
@@ -295,6 +316,13 @@ def poller_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = frozen_datetime(clock)
     monkeypatch.setattr(briefer.poller, "datetime", frozen)
     monkeypatch.setattr(briefer.fetch, "datetime", frozen)
+    # No jitter here: these tests check exact due times.
+    real_next_check = briefer.poller.next_check
+
+    def no_jitter(*args: Any, **kwargs: Any) -> datetime:
+        return real_next_check(*args, **{**kwargs, "rand": lambda: 0.0})
+
+    monkeypatch.setattr(briefer.poller, "next_check", no_jitter)
     return clock
 
 
