@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
 
@@ -196,7 +197,23 @@ class Digest:
 
 
 def local_tz() -> tzinfo:
-    """The machine's local time zone (what the analyst's clock says)."""
+    """The machine's local time zone (what the analyst's clock says).
+
+    An IANA zone when one can be found (TZ, or the /etc/localtime link), so a period that
+    crosses a daylight-saving change is still right; else the current fixed offset.
+    """
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        link = os.readlink("/etc/localtime")
+        names.append(link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else "")
+    except OSError:
+        pass
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, OSError, ZoneInfoNotFoundError):
+                continue
     tz = datetime.now().astimezone().tzinfo
     return tz if tz is not None else UTC
 
@@ -238,7 +255,7 @@ def default_period(store: Store, now: datetime, tz: tzinfo) -> Period:
     """Since the last exported digest, or the last 24 hours the first time."""
     now = now.astimezone(tz)
     previous = last_export(store)
-    if previous is not None and previous < now:
+    if previous is not None and previous <= now:
         return Period(start=previous.astimezone(tz), end=now, kind="since-last-export")
     return Period(start=now - timedelta(hours=24), end=now, kind="last-24h")
 

@@ -31,6 +31,7 @@ from briefer.digest import (
     cluster_titles,
     default_period,
     last_export,
+    local_tz,
     normalise_title,
     period_for_day,
     period_since,
@@ -658,3 +659,10 @@ def test_cluster_titles_scales_to_a_busy_day() -> None:
     groups = cluster_titles(titles + titles[:10])
     assert len(groups) == 3000
     assert all(len(g) == 2 for g in groups[:10])
+
+
+def test_local_tz_prefers_an_iana_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    assert str(local_tz()) == "America/Mexico_City"
+    monkeypatch.setenv("TZ", "Not/AZone")
+    assert local_tz() is not None
