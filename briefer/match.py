@@ -6,13 +6,15 @@ How an item is read
   still contains "cartel". Tokens are compared case- and accent-folded.
 - A term token matches a text token that is equal (100), an inflection of it (95:
   plural and gender endings such as cártel/cárteles, arancel/aranceles,
-  mexicano/mexicanos, deported/deport), or, for words of seven or more letters, one typo
+  mexicano/mexicanos), or, for words of seven or more letters, one typo
   (a letter added, dropped, changed or two swapped, but not the first letter:
   fentanil/fentanyl, scored by rapidfuzz's ratio, 85-95). Words (names, acronyms) match
   only equal tokens, and a short all-capital term (ICE, DEA, EU) only an all-capital token,
   so ICE never matches "police" or "ice". A phrase matches consecutive tokens.
 - Weak terms count only when the item also has a term from each context list their rule
-  names; exclusions rule the issue out. The issue's score combines its terms' scores
+  names; exclusions rule the issue out. A term ending in "@es" or "@en" counts only in
+  items in that language (told by their function words): Spanish "EU" is the United
+  States, English "EU" the European Union. The issue's score combines its terms' scores
   (noisy-or: two independent pieces of evidence are stronger than either), weak terms
   discounted; the item matches at or above the issue's threshold.
 
@@ -45,9 +47,11 @@ TOKEN = re.compile(r"(?:[^\W_]{1,3}[.\-](?=[^\W_]))+[^\W_]{1,3}(?![^\W_])\.?|[^\
 INFLECTED = 95.0  # score of an inflected form (plural, gender, -ed/-ing)
 TYPO_MIN_LEN = 7  # shorter words are too easily another word with one letter changed
 STEM_MIN_LEN = 4  # "mina"/"mino" must not be forms of one word
-WEAK_WEIGHT = 0.85  # an exact weak term alone scores 85: above the default threshold
+WEAK_WEIGHT = 0.9  # a weak term alone scores 90 (exact) or 85.5 (inflected)
 CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capitals
-_SUFFIXES = ("es", "os", "as", "ing", "ed", "s", "o", "a", "e")
+# Spanish plural and gender endings (English plurals are among them). English -ed/-ing are
+# left out: stripped, they make "deportes" (sports) a form of "deported".
+_SUFFIXES = ("es", "os", "as", "s", "o", "a", "e")
 _CACHE_LIMIT = 500_000  # chunks remembered between batches before the cache starts over
 
 
@@ -68,6 +72,38 @@ def stem(folded: str) -> str:
         if folded.endswith(suffix) and len(folded) - len(suffix) >= STEM_MIN_LEN:
             return folded[: -len(suffix)]
     return folded
+
+
+def split_lang(term: str) -> tuple[str, str]:
+    """'EU@es' -> ('EU', 'es'): a term that counts only in Spanish-language items."""
+    for lang in LANGUAGES:
+        if term.endswith("@" + lang):
+            return term[: -len(lang) - 1].rstrip(), lang
+    return term, ""
+
+
+# Short words that are frequent in one language and not words in the other.
+_FUNCTION_WORDS = {
+    "es": frozenset(
+        "el la los las del y en con por para que se un una al su sus son tras sobre ante "
+        "entre sin como mas pero lo le ya desde hasta contra esta este".split()
+    ),
+    "en": frozenset(
+        "the of and to in for on with as by from at is are was its over after says said "
+        "will be has have that this into amid against not".split()
+    ),
+}
+LANGUAGES = tuple(_FUNCTION_WORDS)
+
+
+def language(text: str) -> str:
+    """'es', 'en', or '' when the text does not tell (too short, or a tie)."""
+    words = [fold(original) for _, _, original in tokens(text)]
+    counts = {lang: sum(w in common for w in words) for lang, common in _FUNCTION_WORDS.items()}
+    best = max(counts, key=lambda lang: counts[lang])
+    if list(counts.values()).count(counts[best]) > 1:
+        return ""
+    return best
 
 
 def tokens(text: str) -> list[tuple[int, int, str]]:
@@ -100,6 +136,7 @@ class _Term:
     number: int  # index into Matcher._terms
     group: str = ""  # the context list a CONTEXT term belongs to
     rule: int = -1  # the [[weak]] rule a WEAK term belongs to
+    lang: str = ""  # "es" or "en": counts only in items in that language
 
 
 @dataclass(slots=True)
@@ -142,9 +179,10 @@ class Matcher:
     # -- building ----------------------------------------------------------------------------
 
     def _compile_issue(self, index: int, issue: Issue, anchors: set[int]) -> None:
-        seen: set[tuple[str, tuple[str, ...], str, int]] = set()
+        seen: set[tuple[str, tuple[str, ...], str, int, str]] = set()
 
         def add(text: str, role: str, kind: str, *, words: bool, group: str = "", rule: int = -1):
+            text, lang = split_lang(text)
             # Context decides whether weak terms count, so a typo must not open that gate.
             least = INFLECTED if role == CONTEXT else 0.0
             slots = []
@@ -154,11 +192,11 @@ class Matcher:
                 upper = original.isupper() and 2 <= letters <= CASE_MAX_LEN
                 exact = words or upper
                 slots.append(_Slot(self._token_id(folded), 100.0 if exact else least, upper))
-            key = (role, tuple(self._term_tokens[s.tid] for s in slots), group, rule)
+            key = (role, tuple(self._term_tokens[s.tid] for s in slots), group, rule, lang)
             if not slots or key in seen:  # "cartel" and "cártel" are one term
                 return
             seen.add(key)
-            term = _Term(index, role, kind, text, tuple(slots), len(self._terms), group, rule)
+            term = _Term(index, role, kind, text, tuple(slots), len(self._terms), group, rule, lang)
             self._terms.append(term)
             self._starts.setdefault(slots[0].tid, []).append(term)
             if role in (STRONG, WEAK):
@@ -329,6 +367,9 @@ class Matcher:
                     else:
                         previous[1].append(span)
                         hits[term.number] = (max(previous[0], similarity), previous[1])
+        if any(self._terms[number].lang for number in hits):
+            lang = language(f"{title}\n{summary}")
+            hits = {n: hit for n, hit in hits.items() if self._terms[n].lang in ("", lang)}
         return self._score(hits) if hits else []
 
     def _score(self, hits: dict[int, tuple[float, list[Span]]]) -> list[Match]:
@@ -342,20 +383,16 @@ class Matcher:
             if any(term.role == EXCLUDE for term, _, _ in found):
                 continue
             groups = {term.group for term, _, _ in found if term.role == CONTEXT}
-            counted: list[_Hit] = []
-            used_groups: set[str] = set()
-            for hit in found:
-                term = hit[0]
-                if term.role == STRONG:
-                    counted.append(hit)
-                elif term.role == WEAK:
-                    needs = issue.weak[term.rule].context
-                    if groups.issuperset(needs):
-                        counted.append(hit)
-                        used_groups.update(needs)
+            counted = _distinct(
+                [
+                    hit
+                    for hit in found
+                    if hit[0].role == STRONG
+                    or (hit[0].role == WEAK and groups.issuperset(issue.weak[hit[0].rule].context))
+                ]
+            )
             if not counted:
                 continue
-            counted = _distinct(counted)
             miss = 1.0
             for term, score, _ in counted:
                 weight = 1.0 if term.role == STRONG else WEAK_WEIGHT
@@ -363,8 +400,15 @@ class Matcher:
             total = round(100.0 * (1.0 - miss), 1)
             if total < issue.threshold:
                 continue
+            # Show the context that let weak terms count, and only that.
+            used = {
+                g
+                for term, _, _ in counted
+                if term.role == WEAK
+                for g in issue.weak[term.rule].context
+            }
             context = _distinct(
-                [hit for hit in found if hit[0].role == CONTEXT and hit[0].group in used_groups]
+                [hit for hit in found if hit[0].role == CONTEXT and hit[0].group in used]
             )
             term_hits = tuple(
                 TermHit(term=term.text, kind=term.kind, score=round(score, 1), spans=_spans(spans))

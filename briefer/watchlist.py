@@ -271,6 +271,10 @@ class _Reader:
             term = " ".join(term.split())
             if not any(ch.isalnum() for ch in term):
                 raise self.fail(key, f"term {term!r} has no letters or digits")
+            if "@" in term and not term.endswith(("@es", "@en")):
+                raise self.fail(
+                    key, f"term {term!r}: only @es or @en may follow a term (its language)"
+                )
             if term not in terms:
                 terms.append(term)
         return tuple(terms)
