@@ -20,6 +20,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -270,7 +271,6 @@ _UNSAFE_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069"
     "\ufeff\ufffe\uffff\ud800-\udfff]"
 )
-_SPACES = re.compile(r"\s+")
 _URL_OK = re.compile(r"https?://[^\s<>\"'`\\\x00-\x1f\x7f]+", re.IGNORECASE)
 
 
@@ -278,14 +278,16 @@ def plain_line(text: str | None, limit: int | None = None) -> str:
     """One line of inert text: no escapes, controls or bidi tricks; whitespace collapsed."""
     if not text:
         return ""
-    text = _UNSAFE_CHARS.sub("", _ESCAPES.sub("", text))
-    text = _SPACES.sub(" ", text).strip()
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    text = " ".join(_UNSAFE_CHARS.sub("", text).split())
     if limit is not None and len(text) > limit:
         cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
         text = cut.rstrip(" ,.;:-") + "…"
     return text
 
 
+@lru_cache(maxsize=16384)
 def safe_http_link(url: str | None) -> str | None:
     """An absolute http(s) URL with a host, or None. Nothing else is ever rendered as a link."""
     if not url:
@@ -313,6 +315,7 @@ _STOPWORDS = frozenset(
 # "Headline - Publisher" / "Headline | Publisher": aggregators append the outlet's name.
 _PUBLISHER_SUFFIX = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,60}$")
 _NON_WORD = re.compile(r"[^\w%]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def normalise_title(title: str) -> str:
@@ -320,8 +323,9 @@ def normalise_title(title: str) -> str:
     stripped = _PUBLISHER_SUFFIX.sub("", title)
     if len(stripped.split()) >= 4:
         title = stripped
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = title.casefold()
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     words = [w for w in _NON_WORD.split(folded) if w and w not in _STOPWORDS]
     return " ".join(words)
 

@@ -75,7 +75,7 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~#])")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # At the start of a line these begin a block (list, heading, quote, setext underline).
 _MD_LINE_START = re.compile(r"^([-+=>]|\d+(?=[.)]))")
-_WS = re.compile(r"\s+")
+_MD_ANY = re.compile(r"[\\`*_\[\]<>|~#&]")
 
 
 def md_escape(value: Any) -> str:
@@ -84,9 +84,12 @@ def md_escape(value: Any) -> str:
         return ""
     if isinstance(value, MdSafe):
         return value
-    text = _WS.sub(" ", str(value)).strip()
-    text = _MD_INLINE.sub(r"\\\1", text)
-    text = _MD_ENTITY.sub(r"\\&", text)
+    if isinstance(value, int | float):
+        return str(value)
+    text = " ".join(str(value).split())
+    if _MD_ANY.search(text):
+        text = _MD_INLINE.sub(r"\\\1", text)
+        text = _MD_ENTITY.sub(r"\\&", text)
     match = _MD_LINE_START.match(text)
     if match:
         if match.group(1).isdigit():
