@@ -123,8 +123,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
     def action_toggle_order(self) -> None:
         if self.issue_query is not None:
             order = "score" if self.issue_query.order == "newest" else "newest"
-            self._requery(order=order)
-            self.notify(f"Sorted {'best' if order == 'score' else 'newest'} first", timeout=2)
+            self._requery(order=order)  # the heading says which order is in force
 
     def action_toggle_starred(self) -> None:
         if self.issue_query is not None:

@@ -39,7 +39,8 @@ def when(moment: datetime | None, now: datetime, *, future: bool = False) -> Tex
         return Text("—", style="dim")
     if future:
         return Text("due" if moment <= now else f"in {age(now, moment)}")
-    return Text(f"{age(moment, now)} ago")
+    since = age(moment, now)
+    return Text("just now" if since == "now" else f"{since} ago")
 
 
 class FeedsScreen(ServicesMixin, Screen[None]):

@@ -18,6 +18,10 @@ from briefer.tui.screens.item import ItemScreen
 from briefer.tui.services_mixin import ServicesMixin
 from briefer.tui.text import age, clean
 
+ISSUES_WIDTH = 22
+SOURCE_WIDTH = 14
+AGE_WIDTH = 4
+
 
 class SearchScreen(ServicesMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -29,6 +33,7 @@ class SearchScreen(ServicesMixin, Screen[None]):
         super().__init__(id="search-screen")
         self.initial_text = text
         self.item_ids: list[int] = []
+        self.last_results: SearchFinished | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -36,13 +41,20 @@ class SearchScreen(ServicesMixin, Screen[None]):
             self.initial_text, placeholder="Search every stored item (Enter)", id="search-input"
         )
         yield Static(id="search-summary")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="search-results")
-        table.add_column(Text("Title"), key="title")
-        table.add_column(Text("Issues"), key="issues")
-        table.add_column(Text("Source"), key="source")
-        table.add_column(Text("Age"), key="age")
-        yield table
+        yield DataTable(cursor_type="row", id="search-results")
         yield Footer()
+
+    def on_resize(self) -> None:
+        # Titles get whatever the other columns leave, so every column stays on screen.
+        table = self.query_one("#search-results", DataTable)
+        spare = self.size.width - ISSUES_WIDTH - SOURCE_WIDTH - AGE_WIDTH - 12
+        table.clear(columns=True)
+        table.add_column(Text("Title"), key="title", width=max(24, spare))
+        table.add_column(Text("Issues"), key="issues", width=ISSUES_WIDTH)
+        table.add_column(Text("Source"), key="source", width=SOURCE_WIDTH)
+        table.add_column(Text("Age"), key="age", width=AGE_WIDTH)
+        if self.last_results is not None:
+            self.on_search_finished(self.last_results)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -68,14 +80,14 @@ class SearchScreen(ServicesMixin, Screen[None]):
             self.post_message(SearchFinished(text, results))
 
     def on_search_finished(self, message: SearchFinished) -> None:
-        titles = {issue.id: issue.title for issue in self.services.issues}
+        self.last_results = message
         now = self.services.now()
         table = self.query_one("#search-results", DataTable)
         table.clear()
         self.item_ids = []
         for row in message.results:
             item = row.item
-            issues = ", ".join(titles.get(i, i) for i in row.issue_ids) or "none"
+            issues = ", ".join(row.issue_ids) or "none"
             table.add_row(
                 Text(clean(item.title), style="dim" if item.read else "bold"),
                 Text(clean(issues), style="cyan" if row.issue_ids else "dim"),
