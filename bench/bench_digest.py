@@ -33,7 +33,7 @@ ISSUE_IDS = ["border", "fentanyl", "tariffs", "judicial", "usmca"]
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 
 SUBJECTS = ["Sheinbaum", "Trump", "Mexico", "The Senate", "Cartel leaders", "CBP", "Ebrard",
-            "The Supreme Court", "Sinaloa officials", "US Treasury", "Exporters", "The DEA"]  # fmt: skip
+            "The Supreme Court", "Sinaloa officials", "US Treasury", "The DEA"]  # fmt: skip
 VERBS = ["warns over", "responds to", "announces", "rejects", "backs", "investigates",
          "delays", "targets", "confirms", "questions"]  # fmt: skip
 OBJECTS = ["25% tariffs on steel", "fentanyl seizures in Sonora", "border troop deployment",
