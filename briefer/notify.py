@@ -258,6 +258,28 @@ def terminal_escape(
     return seq + ("\a" if bell else "")
 
 
+def terminal_fallback(
+    write: Callable[[str], object],
+    *,
+    toast: Callable[[str, str], object] | None = None,
+    env: Mapping[str, str] | None = None,
+    bell: bool = True,
+) -> Callable[[Alert], bool]:
+    """A `fallback` for notify_new_matches: the terminal's escape, then a toast.
+
+    In the TUI: `write` wraps the app driver's write (never /dev/tty: it would interleave
+    with Textual's output), `toast(title, body)` wraps `App.notify`.
+    """
+
+    def deliver(alert: Alert) -> bool:
+        write(terminal_escape(alert.title, alert.body, env=env, bell=bell))
+        if toast is not None:
+            toast(alert.title, alert.body)
+        return True
+
+    return deliver
+
+
 # -- desktop delivery -----------------------------------------------------------------------------
 
 

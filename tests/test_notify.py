@@ -27,6 +27,7 @@ from briefer.notify import (
     notify_new_matches,
     probe_channel,
     terminal_escape,
+    terminal_fallback,
     terminal_protocol,
 )
 from briefer.store import Store
@@ -152,6 +153,18 @@ def test_terminal_protocol_and_escapes() -> None:
     tmux = terminal_escape("t", "b", env={"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/x"})
     assert tmux == "\x1bPtmux;\x1b\x1b]9;t: b\x07\x1b\\\a"
     assert terminal_escape("t", "b", env={}) == "\a"
+
+
+def test_terminal_fallback_writes_the_escape_and_toasts() -> None:
+    written: list[str] = []
+    toasts: list[tuple[str, str]] = []
+    deliver = terminal_fallback(
+        written.append, toast=lambda t, b: toasts.append((t, b)), env={"TERM_PROGRAM": "WezTerm"}
+    )
+    (alert,) = build_alerts([nm(1, "tariffs", 90, "Tariff truce")], {"tariffs": "Tariffs"})
+    assert deliver(alert) is True
+    assert written == ["\x1b]777;notify;New on Tariffs;Tariff truce — Reuters\x07\a"]
+    assert toasts == [("New on Tariffs", "Tariff truce — Reuters")]
 
 
 # -- on a real session bus -----------------------------------------------------------------------
