@@ -481,6 +481,43 @@ class Store:
             for r in self.conn.execute(sql, params)
         ]
 
+    def matches_arrived(
+        self,
+        issue_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        published_after: datetime,
+    ) -> list[MatchRow]:
+        """What arrived for a digest, best first; dismissed matches left out.
+
+        Items published in [start, end), plus late arrivals: first fetched in [start, end)
+        though published earlier (but after `published_after`, so a newly added feed's
+        backlog does not flood in). A feed that stamps an item 06:50 and is polled at 07:10
+        would otherwise fall between a 07:00 digest and the next one.
+        """
+        s, e = to_db_time(start), to_db_time(end)
+        sql = (
+            f"SELECT {self._ITEM_COLUMNS}, m.issue_id, m.score, m.terms, m.matched_at "
+            f"FROM matches m JOIN items i ON i.id = m.item_id {self._ITEM_JOINS} "
+            "WHERE m.issue_id = ? AND ((i.published >= ? AND i.published < ?) "
+            "OR (i.fetched >= ? AND i.fetched < ? AND i.published >= ?)) "
+            "AND NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
+            "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant') "
+            "ORDER BY m.score DESC, i.published DESC, i.id DESC"
+        )
+        params = (issue_id, s, e, s, e, to_db_time(published_after))
+        return [
+            MatchRow(
+                item=_item_row(r[:9]),
+                issue_id=r[9],
+                score=float(r[10]),
+                hits=hits_from_json(r[11]),
+                matched_at=from_db_time(r[12]),
+            )
+            for r in self.conn.execute(sql, params)
+        ]
+
     def item(self, item_id: int) -> ItemRow | None:
         row = self.conn.execute(
             f"SELECT {self._ITEM_COLUMNS} FROM items i {self._ITEM_JOINS} WHERE i.id = ?",
