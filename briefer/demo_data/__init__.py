@@ -1,0 +1,1 @@
+"""Sample feeds for `briefer demo` (headlines.toml), packaged with briefer."""
