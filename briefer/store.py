@@ -491,17 +491,18 @@ class Store:
     ) -> list[MatchRow]:
         """What arrived for a digest, best first; dismissed matches left out.
 
-        Items published in [start, end), plus late arrivals: first fetched in [start, end)
-        though published earlier (but after `published_after`, so a newly added feed's
-        backlog does not flood in). A feed that stamps an item 06:50 and is polled at 07:10
-        would otherwise fall between a 07:00 digest and the next one.
+        Items published in [start, end), plus late arrivals: first fetched in (start, end)
+        though published earlier, but after `published_after` so a newly added feed's backlog
+        does not flood in (fetched at `start` itself, it was there for the previous digest).
+        A feed that stamps an item 06:50 and is polled at 07:10 would otherwise fall between
+        a 07:00 digest and the next one.
         """
         s, e = to_db_time(start), to_db_time(end)
         sql = (
             f"SELECT {self._ITEM_COLUMNS}, m.issue_id, m.score, m.terms, m.matched_at "
             f"FROM matches m JOIN items i ON i.id = m.item_id {self._ITEM_JOINS} "
             "WHERE m.issue_id = ? AND ((i.published >= ? AND i.published < ?) "
-            "OR (i.fetched >= ? AND i.fetched < ? AND i.published >= ?)) "
+            "OR (i.fetched > ? AND i.fetched < ? AND i.published >= ?)) "
             "AND NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
             "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant') "
             "ORDER BY m.score DESC, i.published DESC, i.id DESC"
