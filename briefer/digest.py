@@ -55,6 +55,9 @@ __all__ = [
 
 LAST_EXPORT_KEY = "digest.last_export"
 SUMMARY_CHARS = 280
+# Since the last export, an item first fetched in the period counts even if its feed dated it
+# a little earlier (polled after the export); older backlog from a new feed does not.
+LATE_ARRIVAL_WINDOW = timedelta(hours=36)
 SAME_STORY = 88  # rapidfuzz token_sort_ratio on normalised titles, 0-100
 MIN_SHARED_WORDS = 3  # two titles must share this many content words to be one story
 SUBSET_MIN_WORDS = 5  # a cut-short headline counts as the same story from this many words
@@ -486,12 +489,25 @@ def build_digest(
     now: datetime | None = None,
     max_per_issue: int | None = None,
 ) -> Digest:
-    """The digest model for `period`: one section per issue, in the order given."""
+    """The digest model for `period`: one section per issue, in the order given.
+
+    Stories are items published in the period; a "since-last-export" period also takes late
+    arrivals (fetched in the period, published up to LATE_ARRIVAL_WINDOW before it), so
+    nothing falls between two digests.
+    """
     tz = tz or period.end.tzinfo or local_tz()
     generated = (now or datetime.now(UTC)).astimezone(tz)
     sections = []
     for issue in issues:
-        rows = store.matches(issue.id, since=period.start, until=period.end, order="score")
+        if period.kind == "since-last-export":
+            rows = store.matches_arrived(
+                issue.id,
+                start=period.start,
+                end=period.end,
+                published_after=period.start - LATE_ARRIVAL_WINDOW,
+            )
+        else:
+            rows = store.matches(issue.id, since=period.start, until=period.end, order="score")
         baseline = _baseline_text(baselines.get(issue.id), issue.id)
         sections.append(_section(issue, baseline, rows, max_per_issue, tz))
     return Digest(

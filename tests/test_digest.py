@@ -666,3 +666,25 @@ def test_local_tz_prefers_an_iana_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     assert str(local_tz()) == "America/Mexico_City"
     monkeypatch.setenv("TZ", "Not/AZone")
     assert local_tz() is not None
+
+
+def test_since_last_export_takes_late_arrivals_but_not_a_new_feeds_backlog(
+    store: Store,
+) -> None:
+    late = "Mexican Senate approves security law after late-night vote"
+    backlog = "Archive: Senate approves security law in 2019 session"
+    add_feed(
+        store,
+        "https://slow.example/rss",
+        [
+            # Dated ten minutes before the last export, first seen after it.
+            (item("s1", late, published=at(11, 50, day=22)), [m("border", 70, late)]),
+            (item("s2", backlog, published=at(9, 0, day=19)), [m("border", 71, backlog)]),
+        ],
+        title="Slow Feed",
+        now=at(8, 0),
+    )
+    rolling = fixture_digest(store)
+    assert [e.title for e in rolling.sections[2].entries] == [late]
+    explicit = fixture_digest(store, replace(PERIOD, kind="since"))
+    assert explicit.sections[2].entries == ()  # --since means published since, as asked
