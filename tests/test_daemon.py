@@ -115,8 +115,8 @@ def test_daemon_polls_notifies_and_stops_on_sigterm(
     db = home / "briefer.db"
     proc = start_daemon(home)
     wait_for(lambda: stored_items(db) == 18, 30, proc)
-    wait_for(lambda: PollerLock(home / "poller.lock").holder_pid() == proc.pid, 5, proc)
-    wait_for(lambda: "notify:" in (home / "logs" / "daemon.log").read_text(), 10, proc)
+    wait_for(lambda: PollerLock(home / "poller.lock").holder_pid() == proc.pid, 15, proc)
+    wait_for(lambda: "notify:" in (home / "logs" / "daemon.log").read_text(), 30, proc)
 
     took, err = stop(proc)
     assert proc.returncode == 0, err

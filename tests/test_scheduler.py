@@ -426,3 +426,17 @@ async def test_a_gone_feed_is_disabled_with_its_reason_and_others_go_on(
         and "410" in gone.disabled_reason
     )
     await sched.aclose()
+
+
+def test_scheduling_modules_load_neither_textual_nor_click() -> None:
+    """The daemon must not pay for the UI; the TUI imports these on its own loop."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, briefer.scheduler, briefer.notify, briefer.daemon, briefer.lock\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual', 'click'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
