@@ -174,6 +174,29 @@ def test_sigterm_during_a_hanging_poll(tmp_path: Path, session_bus: str) -> None
         assert slow is not None and not slow.disabled  # abandoned, not marked failed
 
 
+def test_daemon_waits_while_another_briefer_polls(
+    tmp_path: Path, feeds_server: ConcurrencyServer
+) -> None:
+    home = tmp_path / "home"
+    write_config(home, [f"{feeds_server.url}/a.xml"])
+    app = PollerLock(home / "poller.lock")  # the app got there first
+    assert app.acquire()
+    try:
+        proc = start_daemon(home, "--no-notify")
+        log = home / "logs" / "daemon.log"
+        wait_for(
+            lambda: log.exists() and "waiting: polling by another" in log.read_text(), 30, proc
+        )
+        assert f"(pid {os.getpid()})" in log.read_text()
+        assert stored_items(home / "briefer.db") == 0
+        assert feeds_server.requests == []
+        took, err = stop(proc)
+    finally:
+        app.release()
+    assert proc.returncode == 0, err
+    assert took < STOP_WITHIN
+
+
 def test_daemon_refuses_to_start_without_feeds(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
