@@ -19,7 +19,7 @@ from briefer.errors import BrieferError
 from briefer.models import FetchStatus, PollReport
 from briefer.store import Store
 from briefer.tui.briefing import Services
-from briefer.tui.messages import FeedsPolled, MatchesFound, PollSkipped, PollStarted
+from briefer.tui.messages import DigestExported, FeedsPolled, MatchesFound, PollSkipped, PollStarted
 from briefer.tui.polling import enabled_feed_count, poll_once
 from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
@@ -55,6 +55,7 @@ class BrieferApp(App[None]):
         Binding("slash", "search", "Search"),
         Binding("f", "feeds", "Feeds"),
         Binding("r", "poll_all", "Poll now"),
+        Binding("d", "digest", "Write digest", show=False),
         Binding("t", "toggle_theme", "Light/dark", show=False),
     ]
 
@@ -194,12 +195,31 @@ class BrieferApp(App[None]):
             return
         error = event.worker.error
         what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
+        what["digest"] = "The digest"
         label = what.get(event.worker.group, event.worker.group or "A background task")
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)
         self.notify(f"{label} failed: {clean(text)}", severity="error", markup=False, timeout=8)
         if event.worker.group == "poll":
             self.status = Text(f"Polling failed: {clean(text)}", style="bold red")
+
+    # -- digest ----------------------------------------------------------------------------
+
+    def action_digest(self) -> None:
+        self.notify("Writing the digest…", timeout=2)
+        self._write_digest()
+
+    @work(thread=True, exclusive=True, group="digest", exit_on_error=False)
+    def _write_digest(self) -> None:
+        from briefer.scheduler import write_scheduled_digest
+
+        written = write_scheduled_digest(self.services.config, self.services.issues)  # type: ignore[arg-type]
+        paths = [str(p) for p in written] if isinstance(written, list | tuple) else []
+        self.post_message(DigestExported(paths))
+
+    def on_digest_exported(self, message: DigestExported) -> None:
+        where = "\n".join(message.paths) or "nothing was written"
+        self.notify(where, title="Digest written", markup=False, timeout=8)
 
     # -- feeds in the user's config --------------------------------------------------------
 

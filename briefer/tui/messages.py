@@ -50,3 +50,8 @@ class SearchFinished(Message):
 @dataclass
 class FeedsLoaded(Message):
     feeds: list[FeedRow]
+
+
+@dataclass
+class DigestExported(Message):
+    paths: list[str]

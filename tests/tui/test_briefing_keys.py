@@ -176,3 +176,16 @@ async def test_every_binding_is_in_help_and_the_command_palette(app: BrieferApp)
         for screen in (BriefingScreen, ItemScreen, SearchScreen, FeedsScreen):
             for binding in screen.BINDINGS:
                 assert binding.description in described  # type: ignore[union-attr]
+
+
+async def test_d_writes_the_digest(app: BrieferApp, services) -> None:
+    from briefer.tui.messages import DigestExported
+
+    seen: list[object] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        exported = [m for m in seen if isinstance(m, DigestExported)]
+        assert exported and exported[0].paths
+        assert all(p.startswith(str(services.config.digest_folder)) for p in exported[0].paths)
