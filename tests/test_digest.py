@@ -471,6 +471,8 @@ def test_html_digest_is_self_contained_and_inert(store: Store, tmp_path: Path) -
         audit = audit_html(text)
         assert audit.tags.count("style") == 1
         assert "http-equiv" in text and "default-src 'none'" in text
+        assert 'name="viewport" content="width=device-width' in text  # phones
+        assert "@media print" in text and "@media (prefers-color-scheme: dark)" in text
         assert "<script" not in text.lower()
 
 
