@@ -159,9 +159,12 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else None
-        message = getattr(exc, "msg", str(exc))
-        raise ConfigError(path, where, f"not valid TOML ({message})") from None
+        # tomllib says "Invalid value (at line 3, column 9)": lift the place out.
+        text = str(exc)
+        place = re.search(r"\(at line (\d+), column \d+\)$", text)
+        where = f"line {place.group(1)}" if place else None
+        problem = text[: place.start()].strip() if place else text
+        raise ConfigError(path, where, f"not valid TOML ({problem.lower()})") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

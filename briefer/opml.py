@@ -41,8 +41,8 @@ def parse_opml(data: bytes, path: Path | str = "OPML") -> list[FeedConfig]:
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         if not url.lower().startswith(("http://", "https://")):
             continue
-        title = (outline.get("title") or outline.get("text") or "").strip()
-        title = None if title in ("", url) else title  # export writes the url when untitled
+        text = (outline.get("title") or outline.get("text") or "").strip()
+        title = None if text in ("", url) else text  # export writes the url when untitled
         category = (outline.get("category") or "").strip("/ ")
         kind = category if category in FEED_KINDS else None
         lang = (outline.get("language") or "").strip() or None

@@ -438,7 +438,8 @@ class Store:
         include_dismissed: bool = False,
     ) -> list[MatchRow]:
         """Stored matches, best first (order="score") or newest first (order="newest")."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if issue_id is not None:
             where.append("m.issue_id = ?")
             params.append(issue_id)
@@ -711,8 +712,8 @@ def _database_error(path: Path, exc: sqlite3.DatabaseError) -> DatabaseError:
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["feeds"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("feeds").create(
         {
             "id": int,
             "url": str,
@@ -736,8 +737,8 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         defaults={"error_count": 0, "disabled": 0},
         if_not_exists=True,
     )
-    db["feeds"].create_index(["url"], unique=True, if_not_exists=True)
-    db["items"].create(
+    db.table("feeds").create_index(["url"], unique=True, if_not_exists=True)
+    db.table("items").create(
         {
             "id": int,
             "feed_id": int,
@@ -755,16 +756,16 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         not_null={"feed_id", "guid", "title", "published"},
         if_not_exists=True,
     )
-    db["items"].create_index(["feed_id", "guid"], unique=True, if_not_exists=True)
-    db["items"].create_index(["published"], if_not_exists=True)
-    db["items"].enable_fts(
+    db.table("items").create_index(["feed_id", "guid"], unique=True, if_not_exists=True)
+    db.table("items").create_index(["published"], if_not_exists=True)
+    db.table("items").enable_fts(
         ["title", "summary"],
         fts_version="FTS5",
         create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
         replace=True,
     )
-    db["matches"].create(
+    db.table("matches").create(
         {
             "item_id": int,
             "issue_id": str,
@@ -777,14 +778,14 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("item_id", "items", "id")],
         if_not_exists=True,
     )
-    db["matches"].create_index(["issue_id", "score"], if_not_exists=True)
-    db["item_state"].create(
+    db.table("matches").create_index(["issue_id", "score"], if_not_exists=True)
+    db.table("item_state").create(
         {"item_id": int, "read": int, "starred": int, "notified": str},
         pk="item_id",
         defaults={"read": 0, "starred": 0},
         if_not_exists=True,
     )
-    db["feedback"].create(
+    db.table("feedback").create(
         {"item_id": int, "issue_id": str, "verdict": str, "at": str},
         pk=("item_id", "issue_id"),
         if_not_exists=True,
