@@ -6,6 +6,7 @@ Builders (return bytes, ready to serve or to parse):
     atom([Entry("Title", published=datetime(...))])
     rss(items(50))                     # 50 plausible US-Mexico headlines
     billion_laughs()                   # an entity-expansion bomb
+    gzip_bomb(100 * MB)                # ~100 KB of gzip that inflates to 100 MB
 
 Strings are XML-escaped; wrap one in `Raw(...)` to insert it verbatim (for numeric
 character references, CDATA or deliberately broken XML).
@@ -17,7 +18,8 @@ Servers (context managers yielding a base URL "http://127.0.0.1:PORT"):
     with serve_raw(stall_before_headers) as url: ...
     with serve_raw(respond(200, body, headers={...})) as url: ...
     with serve_raw(stream_body(60 * MB)) as url: ...
-    with ConcurrencyServer(feed_body, delay=0.2) as server: server.url, server.max_active
+    with ConcurrencyServer(feed_body, delay=0.2, ports=3) as server:
+        server.url, server.urls, server.max_active, server.requests
     port = closed_port()                # nothing listens there: connection refused
 
 Each raw handler is `handler(conn, stop)`; `stop` is set when the server shuts down, so a
@@ -31,7 +33,7 @@ import gzip
 import socket
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -433,7 +435,3 @@ class ConcurrencyServer:
     def __exit__(self, *exc: object) -> None:
         for server in self._servers:
             server.__exit__(*exc)
-
-
-def feed_paths(base: str, n: int, prefix: str = "/feed") -> Sequence[str]:
-    return [f"{base}{prefix}/{i}.xml" for i in range(n)]
