@@ -33,7 +33,8 @@ def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) ->
 def item_meta(item: ItemRow, now: datetime) -> Text:
     text = Text(clean(item.feed_title), style="bold")
     stamp = item.published.strftime("%Y-%m-%d %H:%M UTC")
-    text.append(f" · {stamp} · {age(item.published, now)} ago")
+    since = age(item.published, now)
+    text.append(f" · {stamp} · {'just now' if since == 'now' else since + ' ago'}")
     if item.starred:
         text.append(" · ★ starred", style="yellow")
     text.append(" · read" if item.read else " · unread", style="dim")

@@ -11,12 +11,16 @@ from textual.widgets.option_list import Option
 from briefer.tui.briefing import IssueLike, WatchRow
 from briefer.tui.text import clean, sparkline
 
+TITLE_WIDTH = 30  # the panel's width in briefer.tcss, less border and padding
+
 
 def watch_prompt(row: WatchRow | None, title: str) -> Text:
+    # One line each for title, counts and sparkline: long titles end in an ellipsis.
     text = Text()
     if row is not None and row.surging:
         text.append("▲ ", style="bold red")
     text.append(clean(title), style="bold")
+    text.truncate(TITLE_WIDTH, overflow="ellipsis")
     if row is None:
         return text.append("\nloading…", style="dim")
     text.append(f"\n{row.unread} unread · {row.last_day} in 24h", style="" if row.unread else "dim")
