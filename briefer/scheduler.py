@@ -132,7 +132,6 @@ class PollRunner:
         self, now: datetime | None, every: bool, urls: Sequence[str] | None
     ) -> PollReport:
         from briefer.poller import Poller
-        from briefer.store import Store
 
         task = asyncio.current_task()
         assert task is not None
@@ -141,7 +140,7 @@ class PollRunner:
                 raise asyncio.CancelledError
             self._running = (asyncio.get_running_loop(), task)
         try:
-            with Store(self.config.paths.db) as store:
+            with await _open_store(self.config.paths.db) as store:
                 poller = Poller(
                     self.config,
                     store,
@@ -166,6 +165,22 @@ class PollRunner:
             # RuntimeError: that loop just closed, so the cycle is over anyway.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(task.cancel)
+
+
+async def _open_store(path: Path, attempts: int = 10, pause: float = 0.3) -> Store:
+    """Open the Store, retrying briefly: another process (the app starting beside the
+    daemon, two cron runs) may be creating the same new database at this very moment."""
+    from briefer.errors import DatabaseError
+    from briefer.store import Store
+
+    for attempt in range(attempts):
+        try:
+            return Store(path)
+        except DatabaseError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def run_poll_in_thread(
