@@ -440,3 +440,33 @@ def test_scheduling_modules_load_neither_textual_nor_click() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+async def test_the_digest_job_writes_the_daily_digest(tmp_path: Path) -> None:
+    from briefer.models import Match
+    from briefer.scheduler import write_scheduled_digest
+    from briefer.watchlist import load_issues
+
+    config = make_config(tmp_path, time=time(7, 0), formats=("md",))
+    issues = load_issues(config.watchlist_dirs)
+    recent = datetime.now(UTC) - timedelta(hours=1)
+    with Store(config.paths.db) as store:
+        add_feed(
+            store,
+            "http://127.0.0.1:1/a.xml",
+            [
+                (
+                    item("a", "Fentanyl seizure at Nogales", published=recent),
+                    [Match("fentanyl", 90.0)],
+                )
+            ],
+            now=datetime.now(UTC),
+        )
+    sched = BrieferScheduler(
+        config, FakePoll(), digest=lambda: write_scheduled_digest(config, issues)
+    )
+    assert await sched.run_digest() is True
+    written = sorted(config.digest_folder.glob("*.md"))
+    assert len(written) == 1
+    assert "Fentanyl seizure at Nogales" in written[0].read_text(encoding="utf-8")
+    sched.shutdown()
