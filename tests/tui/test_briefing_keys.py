@@ -189,3 +189,30 @@ async def test_d_writes_the_digest(app: BrieferApp, services) -> None:
         exported = [m for m in seen if isinstance(m, DigestExported)]
         assert exported and exported[0].paths
         assert all(p.startswith(str(services.config.digest_folder)) for p in exported[0].paths)
+
+
+async def test_new_matches_arrive_without_moving_the_cursor(app: BrieferApp, services) -> None:
+    from datetime import timedelta
+
+    from briefer.models import Match
+    from tests.factory import FIXED_NOW, add_feed, hit, item
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "n", "n")  # the third match
+        table = app.screen.query_one(MatchTable)
+        chosen = table.selected
+        assert chosen is not None and table.cursor_row == 2
+        title = "Border wall contracts expand along the Rio Grande"
+        with Store(services.db_path) as other:  # as a running daemon would write it
+            add_feed(
+                other,
+                "https://daemon.example/rss",
+                [(item("new-1", title, published=FIXED_NOW - timedelta(minutes=5)),
+                  [Match("border", 88, (hit("Border wall", title),))])],
+            )  # fmt: skip
+        app._watch_database()  # the periodic check, without waiting for its timer
+        await settle(pilot)
+        assert title in titles(app)  # the new match is listed (newest first, so on top)
+        assert table.selected is not None and table.selected.item.id == chosen.item.id
+        assert table.cursor_row == 3
