@@ -271,6 +271,29 @@ async def test_click_opens_the_item(
         desktop.close()
 
 
+async def test_click_opens_the_link_in_the_browser_by_default(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import briefer.notify
+
+    opened: asyncio.Queue[str] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(
+        briefer.notify.webbrowser,
+        "open",
+        lambda url: loop.call_soon_threadsafe(opened.put_nowait, url),
+    )
+    desktop = DesktopNotifications()
+    try:
+        new = store_matches(store, [("Tariff truce extended", "tariffs", 95.0)])
+        await notify_new_matches(make_config(tmp_path), store, ISSUES, new, desktop=desktop)
+        (call,) = fake_notifyd.calls()
+        fake_notifyd.click(call["id"])
+        assert await asyncio.wait_for(opened.get(), 5) == "https://example.com/0"
+    finally:
+        desktop.close()
+
+
 async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
     tmp_path: Path, store: Store, session_bus: str
 ) -> None:
