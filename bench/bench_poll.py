@@ -115,7 +115,7 @@ def briefer_polls(urls: list[str], home: Path) -> tuple[float, float, int]:
     ctx = AppContext()
     config = ctx.config
     matcher = ctx.matcher
-    executor = parse_pool()
+    executor = parse_pool(ctx.issues)
     with ctx.open_store() as store:
         poller = Poller(
             config, store, matcher, issue_versions=ctx.issue_versions, executor=executor

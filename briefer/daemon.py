@@ -100,7 +100,7 @@ async def run_daemon(
         if not state.polling_here:
             log.info("waiting: %s; will take over when it exits", state.message)
 
-    pool = parse_pool()
+    pool = parse_pool(issues)
     scheduler = create_scheduler(
         config,
         issues,

@@ -24,6 +24,7 @@ from briefer.models import (
     FeedRequest,
     FetchResult,
     FetchStatus,
+    Match,
     NewMatch,
     ParsedFeed,
     PollReport,
@@ -31,6 +32,7 @@ from briefer.models import (
 from briefer.parse import parse_feed
 from briefer.store import FeedRow, Store
 from briefer.timing import next_check
+from briefer.watchlist import Issue
 
 OnOutcome = Callable[[FeedOutcome], None]
 
@@ -47,12 +49,43 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
-def parse_pool(workers: int | None = None) -> Executor:
+def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> Executor:
+    """Processes that parse and match feeds, so feedparser and the matcher use every core."""
     # forkserver, not fork: the TUI and the daemon have threads, which fork would copy
     # in whatever state they are in.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["briefer.parse"])
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+    context.set_forkserver_preload(["briefer.parse", "briefer.match"])
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 2,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(list(issues),),
+    )
+
+
+_worker_matcher: Matcher | None = None
+
+
+def _start_worker(issues: list[Issue]) -> None:
+    global _worker_matcher
+    _worker_matcher = Matcher(issues)
+
+
+def parse_and_match(
+    body: bytes,
+    *,
+    url: str,
+    fetched_at: datetime,
+    content_type: str | None,
+    matcher: Matcher | None = None,
+) -> tuple[ParsedFeed, list[list[Match]] | None]:
+    """Parse one feed body and match its items; runs in a pool worker or inline."""
+    matcher = matcher or _worker_matcher
+    assert matcher is not None, "parse_and_match needs a matcher (or a pool from parse_pool)"
+    parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
+    if parsed.error or not parsed.items:
+        return parsed, None
+    return parsed, matcher.match_many([(i.title, i.summary) for i in parsed.items])
 
 
 def due_feeds(
@@ -137,10 +170,11 @@ class Poller:
         self, feed: FeedConfig, row: FeedRow | None, result: FetchResult
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         parsed: ParsedFeed | None = None
+        matches: list[list[Match]] | None = None
         fetched_at = datetime.now(UTC)
         if result.status is FetchStatus.OK and result.body is not None:
-            parse = partial(
-                parse_feed,
+            work = partial(
+                parse_and_match,
                 result.body,
                 url=result.final_url or feed.url,
                 fetched_at=fetched_at,
@@ -148,17 +182,12 @@ class Poller:
             )
             try:
                 if self.executor is None:
-                    parsed = parse()
+                    parsed, matches = work(matcher=self.matcher)
                 else:
                     loop = asyncio.get_running_loop()
-                    parsed = await loop.run_in_executor(self.executor, parse)
+                    parsed, matches = await loop.run_in_executor(self.executor, work)
             except Exception as exc:  # a parser crash is one feed's problem, not the poll's
                 parsed = ParsedFeed(title="", link=None, items=[], error=f"could not parse: {exc}")
-        matches = (
-            self.matcher.match_many([(i.title, i.summary) for i in parsed.items])
-            if parsed is not None and parsed.items and not parsed.error
-            else None
-        )
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
         interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)

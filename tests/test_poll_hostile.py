@@ -52,7 +52,7 @@ def write_config(home: Path, urls: list[str], timeout: int = 3) -> None:
 def poll(home: Path, *, pool: bool = False) -> PollReport:
     os.environ["BRIEFER_HOME"] = str(home)
     ctx = AppContext()
-    executor = parse_pool() if pool else None
+    executor = parse_pool(ctx.issues) if pool else None
     try:
         with ctx.open_store() as store:
             poller = Poller(ctx.config, store, ctx.matcher, executor=executor)

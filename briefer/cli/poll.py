@@ -37,7 +37,7 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         click.echo(outcome_line(outcome))
 
     with ctx.open_store() as store:
-        executor = parse_pool()
+        executor = parse_pool(ctx.issues)
         try:
             poller = Poller(
                 config, store, matcher, issue_versions=ctx.issue_versions, executor=executor
