@@ -19,7 +19,14 @@ from briefer.errors import BrieferError
 from briefer.models import FetchStatus, PollReport
 from briefer.store import Store
 from briefer.tui.briefing import Services
-from briefer.tui.messages import DigestExported, FeedsPolled, MatchesFound, PollSkipped, PollStarted
+from briefer.tui.messages import (
+    DigestExported,
+    FeedsPolled,
+    MatchesFound,
+    PollSkipped,
+    PollStarted,
+    SchedulerPrepared,
+)
 from briefer.tui.polling import enabled_feed_count, poll_once
 from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
@@ -88,11 +95,23 @@ class BrieferApp(App[None]):
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
         if self.poll_on_start:
-            self._start_scheduler()
+            count = enabled_feed_count(self.services, None)
+            self.post_message(PollStarted(count, first_run=self.store.count_items() == 0))
+            self._prepare_scheduler()
         else:
             self.status = Text("Polling is off.", style="dim")
 
-    def _start_scheduler(self) -> None:
+    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
+    def _prepare_scheduler(self) -> None:
+        # APScheduler, the notifier and the matcher take a few hundred ms to import and
+        # build; doing it here keeps the first screen from waiting for them.
+        import briefer.scheduler  # noqa: F401
+
+        if self.services.matcher_factory is not None:
+            self.services.matcher_factory()
+        self.post_message(SchedulerPrepared())
+
+    def on_scheduler_prepared(self) -> None:
         """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
         self.scheduler = build_scheduler(
             self.services,
@@ -102,8 +121,6 @@ class BrieferApp(App[None]):
             every_seconds=self.poll_seconds if self.poll_every else None,
         )
         self.scheduler.start(poll_first=True)
-        count = enabled_feed_count(self.services, None)
-        self.post_message(PollStarted(count, first_run=self.store.count_items() == 0))
 
     def on_unmount(self) -> None:
         if self.scheduler is not None:
@@ -195,7 +212,7 @@ class BrieferApp(App[None]):
             return
         error = event.worker.error
         what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
-        what["digest"] = "The digest"
+        what.update(digest="The digest", startup="Starting the poller")
         label = what.get(event.worker.group, event.worker.group or "A background task")
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)

@@ -55,3 +55,8 @@ class FeedsLoaded(Message):
 @dataclass
 class DigestExported(Message):
     paths: list[str]
+
+
+@dataclass
+class SchedulerPrepared(Message):
+    """The scheduler's modules and the matcher are loaded: starting it is now quick."""
