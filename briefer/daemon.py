@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from briefer.config import Config
-from briefer.notify import IssueLike
 from briefer.scheduler import PollerState, create_scheduler
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
+    from briefer.watchlist import Issue
 
 log = logging.getLogger("briefer.daemon")
 
@@ -67,7 +67,7 @@ def setup_logging(
 
 async def run_daemon(
     config: Config,
-    issues: Sequence[IssueLike],
+    issues: Sequence[Issue],
     matcher: Matcher,
     *,
     issue_versions: dict[str, str] | None = None,
