@@ -187,7 +187,12 @@ class Poller:
                     loop = asyncio.get_running_loop()
                     parsed, matches = await loop.run_in_executor(self.executor, work)
             except Exception as exc:  # a parser crash is one feed's problem, not the poll's
-                parsed = ParsedFeed(title="", link=None, items=[], error=f"could not parse: {exc}")
+                parsed = ParsedFeed(
+                    title="",
+                    link=None,
+                    items=[],
+                    error=f"could not parse: {exc or type(exc).__name__}",
+                )
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
         interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)
