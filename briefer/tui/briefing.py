@@ -23,7 +23,7 @@ SPARK_DAYS = 30
 SURGE_RATIO = 3.0
 SURGE_MIN_MATCHES = 3
 SURGE_MIN_SOURCES = 2
-MATCH_LIMIT = 500
+MATCH_LIMIT = 200  # a screenful many times over; filling a table costs the UI thread
 
 
 class IssueLike(Protocol):

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from briefer.store import MatchRow
-from briefer.tui.briefing import IssueLike, IssueQuery
+from briefer.tui.briefing import MATCH_LIMIT, IssueLike, IssueQuery
 from briefer.tui.text import clean
 from briefer.tui.widgets.baseline_panel import BaselinePanel
 from briefer.tui.widgets.match_table import MatchTable
@@ -21,7 +21,7 @@ def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Tex
     text = Text(clean(issue.title), style="bold")
     order = "newest first" if query.order == "newest" else "best first"
     shown = "starred" if query.starred_only else "matches"
-    counted = "…" if count is None else str(count)
+    counted = "…" if count is None else f"{count}{'+' if count >= MATCH_LIMIT else ''}"
     return text.append(f"  {counted} {shown}, {order}", style="dim")
 
 
