@@ -8,7 +8,9 @@ writes, and each feed's results are committed in one short transaction.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from briefer.models import (
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+MIGRATION_ATTEMPTS = 20
 
 
 def to_db_time(dt: datetime) -> str:
@@ -179,11 +182,20 @@ class Store:
                 f"{self.path} was written by a newer briefer (schema {version}; this one knows "
                 f"up to {SCHEMA_VERSION}). Upgrade briefer; the database was left untouched."
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
-            # cannot share one transaction; each is written to be safe to run again instead.
-            _MIGRATIONS[target](self.db)
-            self.conn.execute(f"PRAGMA user_version = {target}")
+        # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
+        # cannot be one transaction. Each is written to be safe to run again instead, and
+        # two processes creating the same new database (the app and a cron poll) retry
+        # until one of them has finished.
+        for attempt in range(MIGRATION_ATTEMPTS):
+            try:
+                for target in range(self.schema_version + 1, SCHEMA_VERSION + 1):
+                    _MIGRATIONS[target](self.db)
+                    self.conn.execute(f"PRAGMA user_version = {target}")
+                return
+            except sqlite3.OperationalError:
+                if attempt == MIGRATION_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 + random.random() * 0.2)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -204,3 +204,25 @@ def test_each_thread_opens_its_own_store(tmp_path: Path) -> None:
     assert errors == []
     with Store(path) as s:
         assert s.count_items() == 80
+
+
+def _open_store(path: str) -> str:
+    try:
+        Store(path).close()
+    except Exception as exc:  # reported to the parent
+        return repr(exc)
+    return "ok"
+
+
+def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """The app and a cron poll starting together on a fresh install must both get in."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        for trial in range(5):
+            path = str(tmp_path / f"fresh{trial}.db")
+            assert pool.map(_open_store, [path] * 4) == ["ok"] * 4
+            with Store(path) as store:
+                assert store.schema_version == SCHEMA_VERSION
+                assert store.integrity_check() == "ok"
