@@ -33,6 +33,7 @@ class MatchTable(DataTable[Text]):
         self.matches: list[MatchRow] = []
         self._now: datetime | None = None
         self._title_width = 0
+        self._signature: list[tuple[object, ...]] = []
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -66,11 +67,19 @@ class MatchTable(DataTable[Text]):
         ):
             self.clear(columns=True)
             self._add_columns()
+            self._signature = []
             if self._now is not None:
                 self.show(self.matches, self._now)
 
     def show(self, matches: Sequence[MatchRow], now: datetime) -> None:
         """Refill the table; the cursor stays on the same item and the scroll where it was."""
+        signature = [
+            (m.item.id, m.item.read, m.item.starred, m.score, age(m.item.published, now))
+            for m in matches
+        ]
+        if signature == self._signature and self.row_count == len(matches):
+            return  # nothing a reader could see has changed: no refill, no repaint
+        self._signature = signature
         current = self.selected
         scroll_y = self.scroll_y
         self._now = now

@@ -47,7 +47,7 @@ class WatchlistPanel(OptionList):
     def show(self, rows: Sequence[WatchRow]) -> None:
         """Replace each prompt in place, so the highlight and scroll never move."""
         for row in rows:
-            if row.issue_id not in self._titles:
+            if row.issue_id not in self._titles or self.rows.get(row.issue_id) == row:
                 continue
             self.rows[row.issue_id] = row
             self.replace_option_prompt(row.issue_id, watch_prompt(row, row.title))
