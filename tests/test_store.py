@@ -4,6 +4,7 @@ import sqlite3
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,23 +207,33 @@ def test_each_thread_opens_its_own_store(tmp_path: Path) -> None:
         assert s.count_items() == 80
 
 
-def _open_store(path: str) -> str:
+def _open_store(path: str, barrier: Any, results: Any) -> None:
+    barrier.wait()  # all at once: the race is only there when they really start together
     try:
         Store(path).close()
     except Exception as exc:  # reported to the parent
-        return repr(exc)
-    return "ok"
+        results.put(repr(exc))
+    else:
+        results.put("ok")
 
 
 def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path) -> None:
     """The app and a cron poll starting together on a fresh install must both get in."""
     import multiprocessing
 
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(4) as pool:
-        for trial in range(5):
-            path = str(tmp_path / f"fresh{trial}.db")
-            assert pool.map(_open_store, [path] * 4) == ["ok"] * 4
-            with Store(path) as store:
-                assert store.schema_version == SCHEMA_VERSION
-                assert store.integrity_check() == "ok"
+    context = multiprocessing.get_context("fork")
+    for trial in range(10):
+        path = str(tmp_path / f"fresh{trial}.db")
+        barrier, results = context.Barrier(3), context.Queue()
+        procs = [
+            context.Process(target=_open_store, args=(path, barrier, results)) for _ in range(3)
+        ]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=30) for _ in procs]
+        for proc in procs:
+            proc.join(10)
+        assert outcomes == ["ok"] * 3
+        with Store(path) as store:
+            assert store.schema_version == SCHEMA_VERSION
+            assert store.integrity_check() == "ok"
