@@ -29,6 +29,7 @@ of one item, so the two paths cannot disagree.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 import unicodedata
@@ -52,7 +53,7 @@ CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capital
 # Spanish plural and gender endings (English plurals are among them). English -ed/-ing are
 # left out: stripped, they make "deportes" (sports) a form of "deported".
 _SUFFIXES = ("es", "os", "as", "s", "o", "a", "e")
-_CACHE_LIMIT = 500_000  # chunks remembered between batches before the cache starts over
+_CACHE_LIMIT = 300_000  # chunks (or shapes) remembered before the caches start over
 
 
 def fold(token: str) -> str:
@@ -86,7 +87,7 @@ def split_lang(term: str) -> tuple[str, str]:
 _FUNCTION_WORDS = {
     "es": frozenset(
         "el la los las del y en con por para que se un una al su sus son tras sobre ante "
-        "entre sin como mas pero lo le ya desde hasta contra esta este".split()
+        "entre sin como más pero lo le ya desde hasta contra esta este".split()
     ),
     "en": frozenset(
         "the of and to in for on with as by from at is are was its over after says said "
@@ -98,7 +99,7 @@ LANGUAGES = tuple(_FUNCTION_WORDS)
 
 def language(text: str) -> str:
     """'es', 'en', or '' when the text does not tell (too short, or a tie)."""
-    words = [fold(original) for _, _, original in tokens(text)]
+    words = text.casefold().split()
     counts = {lang: sum(w in common for w in words) for lang, common in _FUNCTION_WORDS.items()}
     best = max(counts, key=lambda lang: counts[lang])
     if list(counts.values()).count(counts[best]) > 1:
@@ -139,20 +140,13 @@ class _Term:
     lang: str = ""  # "es" or "en": counts only in items in that language
 
 
-@dataclass(slots=True)
-class _Tok:
-    """A token of an item that matches some term token."""
-
-    field: str
-    start: int
-    end: int
-    upper: bool
-    matches: dict[int, float]  # term token id -> similarity
-    next: int = -1  # index of the token right after it, if that one is listed too
-
-
-# A chunk (whitespace-free run of text) as tokens: (start, end, upper, matches) each.
-_ChunkTokens = tuple[tuple[int, int, bool, dict[int, float]], ...]
+# A chunk (a whitespace-free run of text) as its tokens: (start, end, upper, matches) each,
+# offsets within the chunk, matches mapping term token ids to similarity.
+_Piece = tuple[int, int, bool, dict[int, float]]
+_ChunkTokens = tuple[_Piece, ...]
+# Where a term matched before offsets are known: (field, chunk, piece, last chunk, last piece).
+_Place = tuple[int, int, int, int, int]
+_FIELDS = ("title", "summary")
 
 
 class Matcher:
@@ -164,21 +158,24 @@ class Matcher:
         self._tid: dict[str, int] = {}
         self._by_stem: dict[str, list[int]] = {}
         self._terms: list[_Term] = []
-        self._starts: dict[int, list[_Term]] = {}  # first-slot tid -> terms
-        anchors: set[int] = set()
+        # first-slot tid -> terms: the terms that make matches, and those that only gate them
+        self._starts: dict[int, list[_Term]] = {}
+        self._gate_starts: dict[int, list[_Term]] = {}
         for index, issue in enumerate(self.issues):
-            self._compile_issue(index, issue, anchors)
-        self._anchor_tids = frozenset(anchors)
+            self._compile_issue(index, issue)
+        self._anchor_tids = self._anchors()
         self._typo_tids = [
             tid for tid, tok in enumerate(self._term_tokens) if len(tok) >= TYPO_MIN_LEN
         ]
         self._chunks: dict[str, _ChunkTokens | None] = {}
+        self._blanked: dict[str, str] = {}  # chunk -> itself, or "" if it holds no term token
+        self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], _Shape] = {}
         self._anchor_chunks: set[str] = set()  # chunks holding a token that can start a hit
         self._token_matches: dict[str, dict[int, float]] = {}
 
     # -- building ----------------------------------------------------------------------------
 
-    def _compile_issue(self, index: int, issue: Issue, anchors: set[int]) -> None:
+    def _compile_issue(self, index: int, issue: Issue) -> None:
         seen: set[tuple[str, tuple[str, ...], str, int, str]] = set()
 
         def add(text: str, role: str, kind: str, *, words: bool, group: str = "", rule: int = -1):
@@ -198,11 +195,8 @@ class Matcher:
             seen.add(key)
             term = _Term(index, role, kind, text, tuple(slots), len(self._terms), group, rule, lang)
             self._terms.append(term)
-            self._starts.setdefault(slots[0].tid, []).append(term)
-            if role in (STRONG, WEAK):
-                # An item can only match through a term's longest token: items without any
-                # such token are skipped without being looked at closely.
-                anchors.add(max(slots, key=lambda s: len(self._term_tokens[s.tid])).tid)
+            starts = self._starts if role in (STRONG, WEAK) else self._gate_starts
+            starts.setdefault(slots[0].tid, []).append(term)
 
         for text in issue.phrases:
             add(text, STRONG, "phrase", words=False)
@@ -216,6 +210,28 @@ class Matcher:
                 add(text, CONTEXT, "context", words=False, group=group.name)
         for text in issue.exclude:
             add(text, EXCLUDE, "exclude", words=False)
+
+    def _anchors(self) -> frozenset[int]:
+        """One token per matching term that any hit of the term must contain.
+
+        Items with none of them are skipped without a closer look, so each term's anchor is
+        its most telling token: not a short word, not a word that also serves as context
+        (México, Estados Unidos), else the longest ("cártel", not "Sinaloa").
+        """
+        common = {
+            stem(self._term_tokens[slot.tid])
+            for term in self._terms
+            if term.role == CONTEXT
+            for slot in term.slots
+        }
+
+        def rank(slot: _Slot) -> tuple[bool, bool, int]:
+            token = self._term_tokens[slot.tid]
+            return (len(token) < 4, stem(token) in common, -len(token))
+
+        return frozenset(
+            min(term.slots, key=rank).tid for term in self._terms if term.role in (STRONG, WEAK)
+        )
 
     def _token_id(self, folded: str) -> int:
         tid = self._tid.get(folded)
@@ -270,27 +286,30 @@ class Matcher:
                     note(tok, term_token, tid)
 
     def _learn_chunks(self, new_chunks: set[str]) -> None:
-        if len(self._chunks) + len(new_chunks) > _CACHE_LIMIT:
-            self._chunks.clear()
-            self._anchor_chunks.clear()
-            self._token_matches.clear()
-        split = {chunk: tokens(chunk) for chunk in new_chunks}
+        # Most chunks are one plain word or number: no need for the tokenising regex.
+        split = {
+            chunk: [(0, len(chunk), chunk)] if chunk.isalnum() else tokens(chunk)
+            for chunk in new_chunks
+        }
         folded = {original: fold(original) for toks in split.values() for _, _, original in toks}
-        unknown = {f for f in folded.values() if f not in self._token_matches}
+        known = self._token_matches
+        unknown = {f for f in folded.values() if f not in known}
         if unknown:
             self._learn_tokens(unknown)
-        matches, anchors = self._token_matches, self._anchor_tids
+        anchors, chunks, blanked = self._anchor_tids, self._chunks, self._blanked
         for chunk, toks in split.items():
+            if not any(known[folded[original]] for _, _, original in toks):
+                chunks[chunk] = None
+                blanked[chunk] = ""
+                continue
             info = tuple(
-                (start, end, original.isupper(), matches[folded[original]])
+                (start, end, original.isupper(), known[folded[original]])
                 for start, end, original in toks
             )
-            if any(m for *_, m in info):
-                self._chunks[chunk] = info
-                if any(not anchors.isdisjoint(m) for *_, m in info):
-                    self._anchor_chunks.add(chunk)
-            else:
-                self._chunks[chunk] = None
+            chunks[chunk] = info
+            blanked[chunk] = chunk
+            if any(not anchors.isdisjoint(piece[3]) for piece in info):
+                self._anchor_chunks.add(chunk)
 
     # -- matching ------------------------------------------------------------------------------
 
@@ -298,101 +317,182 @@ class Matcher:
         """Issues this item is about, best first, each with the terms and spans that matched."""
         return self.match_many([(title, summary)])[0]
 
-    def match_many(self, texts: Sequence[tuple[str, str]]) -> list[list[Match]]:
-        """`match` for many items at once; the same results, much faster per item."""
+    def match_many(
+        self, texts: Sequence[tuple[str, str]], *, spans: bool = True
+    ) -> list[list[Match]]:
+        """`match` for many items at once; the same results, much faster per item.
+
+        spans=False leaves TermHit.spans empty, for callers that need only issues, scores
+        and terms (`briefer match --jsonl`): finding spans is a good part of the work.
+        """
+        # A batch allocates thousands of short-lived lists and tuples, none in cycles; with
+        # the cache's many long-lived objects, the cyclic GC would otherwise run full
+        # collections over and over (it tripled the time per item).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._match_many(texts, spans)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _match_many(self, texts: Sequence[tuple[str, str]], spans: bool) -> list[list[Match]]:
         splits = [(title.split(), summary.split()) for title, summary in texts]
         vocabulary = set(itertools.chain.from_iterable(itertools.chain.from_iterable(splits)))
+        if len(self._chunks) + len(vocabulary) > _CACHE_LIMIT or len(self._shapes) > _CACHE_LIMIT:
+            # Forgetting costs only time: every chunk is relearnt the same way.
+            self._chunks.clear()
+            self._blanked.clear()
+            self._anchor_chunks.clear()
+            self._token_matches.clear()
+            self._shapes.clear()
         new = vocabulary.difference(self._chunks)
         if new:
             self._learn_chunks(new)
-        anchors = self._anchor_chunks
-        results: list[list[Match]] = []
-        for (title, summary), (title_chunks, summary_chunks) in zip(texts, splits, strict=True):
-            if anchors.isdisjoint(title_chunks) and anchors.isdisjoint(summary_chunks):
-                results.append([])
-            else:
-                results.append(self._resolve(title, summary, title_chunks, summary_chunks))
+        unrelated = self._anchor_chunks.isdisjoint
+        results: list[list[Match]] = [[] for _ in texts]
+        for index in [
+            index
+            for index, (title_chunks, summary_chunks) in enumerate(splits)
+            if not (unrelated(title_chunks) and unrelated(summary_chunks))
+        ]:
+            results[index] = self._resolve(texts[index], splits[index], spans)
         return results
 
-    def _item_tokens(self, field: str, text: str, chunks: list[str], out: list[_Tok]) -> None:
-        """Append the tokens of one field that match any term token, with their places."""
-        info = self._chunks
-        first = len(out)
-        places: dict[tuple[int, int], int] = {}  # (chunk, token in chunk) -> index in out
-        after: list[tuple[int, int]] = []  # where the token right after each one would be
-        pos = 0
-        for index, chunk in enumerate(chunks):
-            pieces = info[chunk]
-            if pieces is None:
-                continue
-            # The next occurrence bounded by whitespace: chunks are what str.split() returns,
-            # so that occurrence is this very chunk.
-            size = len(chunk)
-            at = text.find(chunk, pos)
-            while (at > 0 and not text[at - 1].isspace()) or (
-                at + size < len(text) and not text[at + size].isspace()
-            ):
-                at = text.find(chunk, at + 1)
-            pos = at + size
-            last = len(pieces) - 1
-            for number, (start, end, upper, matches) in enumerate(pieces):
-                if matches:
-                    places[(index, number)] = len(out)
-                    after.append((index, number + 1) if number < last else (index + 1, 0))
-                    out.append(_Tok(field, at + start, at + end, upper, matches))
-        for offset, place in enumerate(after):
-            out[first + offset].next = places.get(place, -1)
-
     def _resolve(
-        self, title: str, summary: str, title_chunks: list[str], summary_chunks: list[str]
+        self, fields: tuple[str, str], chunks: tuple[list[str], list[str]], spans: bool
     ) -> list[Match]:
-        toks: list[_Tok] = []
-        self._item_tokens("title", title, title_chunks, toks)
-        self._item_tokens("summary", summary, summary_chunks, toks)
+        # What decides an item's matches is its sequence of chunks, with those that hold no
+        # term token blanked out: its shape. Headlines share shapes, so a shape's outcome is
+        # worked out once; only character spans are found per item.
+        blank = self._blanked.__getitem__
+        shape = (tuple(map(blank, chunks[0])), tuple(map(blank, chunks[1])))
+        known = self._shapes.get(shape)
+        if known is None:
+            known = self._shapes[shape] = _Shape(self._outcome(shape))
+        lang = language(f"{fields[0]}\n{fields[1]}") if known.by_language else ""
+        variant = known.variants.get(lang)
+        if variant is None:
+            outcomes = self._outcome(shape, lang)
+            assert outcomes is not None
+            plain = [
+                Match(issue_id, total, tuple(TermHit(*hit[:3]) for hit in shown))
+                for issue_id, total, shown in outcomes
+            ]
+            variant = known.variants[lang] = (outcomes, plain)
+        outcomes, plain = variant
+        if not outcomes:
+            return []
+        if not spans:
+            return list(plain)  # Match objects are immutable: items can share them
+        return _Spans(self._chunks, fields, chunks).matches(outcomes)
 
-        # term number -> [best similarity, spans]
-        hits: dict[int, tuple[float, list[Span]]] = {}
-        starts = self._starts
-        for index, tok in enumerate(toks):
-            for tid, score in tok.matches.items():
+    def _outcome(
+        self, shape: tuple[tuple[str, ...], tuple[str, ...]], lang: str | None = None
+    ) -> list[_Outcome] | None:
+        """Matches for a shape, spans as places in it. None when terms limited to one
+        language matched and `lang` is not given: the outcome depends on it."""
+        info = self._chunks
+        toks = [
+            (field, index, number, piece[2], piece[3])
+            for field in (0, 1)
+            for index, pieces in enumerate([info.get(c) for c in shape[field]])
+            if pieces is not None
+            for number, piece in enumerate(pieces)
+            if piece[3]
+        ]
+        hits = self._find(toks, shape, self._starts, None)
+        if not hits:
+            return []
+        issues = {self._terms[number].issue for number in hits}
+        hits.update(self._find(toks, shape, self._gate_starts, issues))
+        if any(self._terms[number].lang for number in hits):
+            if lang is None:
+                return None
+            hits = {n: hit for n, hit in hits.items() if self._terms[n].lang in ("", lang)}
+        return self._score(hits)
+
+    def _find(
+        self,
+        toks: list[tuple[int, int, int, bool, dict[int, float]]],
+        chunks: tuple[Sequence[str], Sequence[str]],
+        starts: dict[int, list[_Term]],
+        issues: set[int] | None,
+    ) -> dict[int, tuple[float, list[_Place]]]:
+        """term number -> (best similarity, places) for terms in `starts` (of `issues`)."""
+        hits: dict[int, tuple[float, list[_Place]]] = {}
+        for field, index, number, upper, matches in toks:
+            for tid, score in matches.items():
                 for term in starts.get(tid, ()):
-                    found = _follow(term, toks, index, score)
-                    if found is None:
+                    if issues is not None and term.issue not in issues:
                         continue
-                    similarity, last = found
-                    span = Span(tok.field, tok.start, toks[last].end)
+                    slot = term.slots[0]
+                    if score < slot.least or (slot.upper and not upper):
+                        continue
+                    if len(term.slots) == 1:
+                        similarity, last = score, (index, number)
+                    else:
+                        found = self._follow(term, chunks[field], index, number, score)
+                        if found is None:
+                            continue
+                        similarity, last = found
+                    place = (field, index, number, *last)
                     previous = hits.get(term.number)
                     if previous is None:
-                        hits[term.number] = (similarity, [span])
+                        hits[term.number] = (similarity, [place])
                     else:
-                        previous[1].append(span)
-                        hits[term.number] = (max(previous[0], similarity), previous[1])
-        if any(self._terms[number].lang for number in hits):
-            lang = language(f"{title}\n{summary}")
-            hits = {n: hit for n, hit in hits.items() if self._terms[n].lang in ("", lang)}
-        return self._score(hits) if hits else []
+                        previous[1].append(place)
+                        if similarity > previous[0]:
+                            hits[term.number] = (similarity, previous[1])
+        return hits
 
-    def _score(self, hits: dict[int, tuple[float, list[Span]]]) -> list[Match]:
+    def _follow(
+        self, term: _Term, chunks: Sequence[str], index: int, number: int, score: float
+    ) -> tuple[float, tuple[int, int]] | None:
+        """Do the term's other slots match the tokens right after (chunk, piece)?"""
+        info = self._chunks
+        pieces = info.get(chunks[index])
+        assert pieces is not None
+        total = score
+        for slot in term.slots[1:]:
+            number += 1
+            if number == len(pieces):
+                # The next token is the first of the next chunk, if that chunk is not just
+                # punctuation ("Sheinbaum | México" is not the phrase "Sheinbaum México").
+                index += 1
+                if index == len(chunks):
+                    return None
+                pieces = info.get(chunks[index])
+                if pieces is None:
+                    return None
+                number = 0
+            _, _, upper, matches = pieces[number]
+            found = matches.get(slot.tid)
+            if found is None or found < slot.least or (slot.upper and not upper):
+                return None
+            total += found
+        return total / len(term.slots), (index, number)
+
+    def _score(self, hits: dict[int, tuple[float, list[_Place]]]) -> list[_Outcome]:
         per_issue: dict[int, list[_Hit]] = {}
-        for number, (score, spans) in hits.items():
+        for number, (score, places) in hits.items():
             term = self._terms[number]
-            per_issue.setdefault(term.issue, []).append((term, score, spans))
-        matches: list[Match] = []
+            per_issue.setdefault(term.issue, []).append((term, score, places))
+        outcomes: list[_Outcome] = []
         for index in sorted(per_issue):
             issue, found = self.issues[index], per_issue[index]
             if any(term.role == EXCLUDE for term, _, _ in found):
                 continue
             groups = {term.group for term, _, _ in found if term.role == CONTEXT}
-            counted = _distinct(
-                [
-                    hit
-                    for hit in found
-                    if hit[0].role == STRONG
-                    or (hit[0].role == WEAK and groups.issuperset(issue.weak[hit[0].rule].context))
-                ]
-            )
+            counted = [
+                hit
+                for hit in found
+                if hit[0].role == STRONG
+                or (hit[0].role == WEAK and groups.issuperset(issue.weak[hit[0].rule].context))
+            ]
             if not counted:
                 continue
+            counted = _distinct(counted)
             miss = 1.0
             for term, score, _ in counted:
                 weight = 1.0 if term.role == STRONG else WEAK_WEIGHT
@@ -402,66 +502,102 @@ class Matcher:
                 continue
             # Show the context that let weak terms count, and only that.
             used = {
-                g
+                group
                 for term, _, _ in counted
                 if term.role == WEAK
-                for g in issue.weak[term.rule].context
+                for group in issue.weak[term.rule].context
             }
             context = _distinct(
                 [hit for hit in found if hit[0].role == CONTEXT and hit[0].group in used]
             )
-            term_hits = tuple(
-                TermHit(term=term.text, kind=term.kind, score=round(score, 1), spans=_spans(spans))
-                for term, score, spans in counted + context
-            )
-            matches.append(Match(issue.id, total, term_hits))
-        # Best first; equal scores keep the watchlists' order (matches were built in it).
-        matches.sort(key=lambda m: -m.score)
-        return matches
+            shown = [
+                (term.text, term.kind, round(score, 1), places)
+                for term, score, places in counted + context
+            ]
+            outcomes.append((issue.id, total, shown))
+        # Best first; equal scores keep the watchlists' order (issues were taken in it).
+        outcomes.sort(key=lambda o: -o[1])
+        return outcomes
 
 
-_Hit = tuple[_Term, float, list[Span]]
+class _Spans:
+    """Turns an outcome's places into Match objects with character spans for one item."""
+
+    def __init__(
+        self,
+        info: dict[str, _ChunkTokens | None],
+        fields: tuple[str, str],
+        chunks: tuple[list[str], list[str]],
+    ) -> None:
+        self.info, self.fields, self.chunks = info, fields, chunks
+        self.starts: list[list[int]] = [[], []]  # chunk index -> offset, found as needed
+
+    def matches(self, outcomes: list[_Outcome]) -> list[Match]:
+        return [
+            Match(issue_id, total, tuple(TermHit(*hit[:3], self.spans(hit[3])) for hit in shown))
+            for issue_id, total, shown in outcomes
+        ]
+
+    def spans(self, places: list[_Place]) -> tuple[Span, ...]:
+        # Places sort like their spans: title first, then by position.
+        return tuple(
+            Span(_FIELDS[field], self.at(field, first, piece, 0), self.at(field, last, end, 1))
+            for field, first, piece, last, end in sorted(set(places))
+        )
+
+    def at(self, field: int, index: int, piece: int, side: int) -> int:
+        chunks, starts = self.chunks[field], self.starts[field]
+        if index >= len(starts):
+            # Chunks are what str.split() returned, in order: each is the text that follows
+            # the previous one after some whitespace.
+            text = self.fields[field]
+            pos = starts[-1] + len(chunks[len(starts) - 1]) if starts else 0
+            for chunk in chunks[len(starts) : index + 1]:
+                pos = text.find(chunk, pos)
+                starts.append(pos)
+                pos += len(chunk)
+        pieces = self.info[chunks[index]]
+        assert pieces is not None
+        start, end, _, _ = pieces[piece]
+        return starts[index] + (end if side else start)
+
+
+class _Shape:
+    """What a shape matches: one variant, or one per item language when terms limited to a
+    language matched (variants: language -> (outcomes, the same as span-less Matches))."""
+
+    __slots__ = ("by_language", "variants")
+
+    def __init__(self, outcomes: list[_Outcome] | None) -> None:
+        self.by_language = outcomes is None
+        self.variants: dict[str, tuple[list[_Outcome], list[Match]]] = {}
+
+
+# (issue id, score, [(term, kind, similarity, places)]): a Match before spans are known.
+_Outcome = tuple[str, float, list[tuple[str, str, float, list[_Place]]]]
+_Hit = tuple[_Term, float, list[_Place]]
 
 
 def _distinct(hits: list[_Hit]) -> list[_Hit]:
-    """Best hits first, dropping any whose every span overlaps a better hit's span: "ICE"
-    inside "ICE agents", or "fentanyl" and "fentanilo" both finding "fentanil", is one piece
-    of evidence, not two."""
-    ranked = sorted(hits, key=lambda h: (-h[1], -sum(s.end - s.start for s in h[2]), h[0].number))
+    """Best hits first, dropping any whose every place overlaps a better hit's: "ICE" inside
+    "ICE agents", or "fentanyl" and "fentanilo" both finding "fentanil", is one piece of
+    evidence, not two."""
+    if len(hits) < 2:
+        return hits
+    ranked = sorted(hits, key=lambda h: (-h[1], -_width(h[2]), h[0].number))
     kept: list[_Hit] = []
-    taken: list[Span] = []
+    taken: list[_Place] = []
     for hit in ranked:
-        if any(not any(_overlap(span, other) for other in taken) for span in hit[2]):
+        if any(not any(_overlap(place, other) for other in taken) for place in hit[2]):
             kept.append(hit)
             taken.extend(hit[2])
     return kept
 
 
-def _overlap(a: Span, b: Span) -> bool:
-    return a.field == b.field and a.start < b.end and b.start < a.end
+def _width(places: list[_Place]) -> int:
+    # Tokens covered, counted coarsely: enough to prefer "ICE agents" to "ICE".
+    return sum((last - first) * 100 + end - piece + 1 for _, first, piece, last, end in places)
 
 
-def _follow(term: _Term, toks: list[_Tok], index: int, score: float) -> tuple[float, int] | None:
-    """Does `term` match starting at toks[index]? (mean similarity, index of its last token)"""
-    total = 0.0
-    slot_score = score
-    for position, slot in enumerate(term.slots):
-        if position:
-            index = toks[index].next
-            if index < 0:
-                return None
-            found = toks[index].matches.get(slot.tid)
-            if found is None:
-                return None
-            slot_score = found
-        tok = toks[index]
-        if slot_score < slot.least:
-            return None
-        if slot.upper and not tok.upper:
-            return None
-        total += slot_score
-    return total / len(term.slots), index
-
-
-def _spans(spans: list[Span]) -> tuple[Span, ...]:
-    return tuple(sorted(set(spans), key=lambda s: (s.field != "title", s.start, s.end)))
+def _overlap(a: _Place, b: _Place) -> bool:
+    return a[0] == b[0] and (a[1], a[2]) <= (b[3], b[4]) and (b[1], b[2]) <= (a[3], a[4])
