@@ -115,8 +115,12 @@ class Poller:
         *,
         issue_versions: dict[str, str] | None = None,
         executor: Executor | None = None,
+        jitter: float = 0.1,
     ) -> None:
         self.config = config
+        # Spread each feed's next check by up to this fraction of its wait, so feeds added
+        # together do not stay in lockstep and hit their sites all at once.
+        self.jitter = jitter
         self.store = store
         self.matcher = matcher
         self.issue_versions = issue_versions or {}
@@ -201,7 +205,12 @@ class Poller:
         if parsed is not None and parsed.error:
             error_result = FetchResult(url=result.url, status=FetchStatus.ERROR)
         due = next_check(
-            fetched_at, interval=interval, result=error_result, ttl_minutes=ttl, error_count=errors
+            fetched_at,
+            interval=interval,
+            result=error_result,
+            ttl_minutes=ttl,
+            error_count=errors,
+            jitter=self.jitter,
         )
         outcome, new = self.store.record_poll(
             feed.url,

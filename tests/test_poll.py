@@ -97,6 +97,10 @@ def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
     assert [m.issue_id for m in report.new_matches] == ["usmca_2026"]
     with Store(home / "briefer.db") as store:
         assert store.count_items() == 3
+        feed = store.feed(httpserver.url_for("/a.xml"))
+    # Next check: the 30-minute interval plus up to 10% jitter, so feeds drift apart.
+    assert feed is not None and feed.next_due and feed.last_polled
+    assert timedelta(minutes=30) <= feed.next_due - feed.last_polled <= timedelta(minutes=33)
 
 
 def test_429_defers_410_disables_and_failures_stay_per_feed(
