@@ -52,8 +52,16 @@ class BadLine(Exception):
     help='Match JSON lines ({"title", "summary", "id"}) from FILE or stdin; JSON lines out.',
 )
 @click.option("--explain", is_flag=True, help="Show where each term matched and how it scored.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes for a large --jsonl input (default: one per CPU, up to 4).",
+)
 @click.pass_obj
-def match(ctx: AppContext, text: str | None, jsonl: str | None, explain: bool) -> None:
+def match(
+    ctx: AppContext, text: str | None, jsonl: str | None, explain: bool, workers: int | None
+) -> None:
     """Match TEXT (or JSON lines) against the watchlists without storing anything.
 
     \b
@@ -69,14 +77,16 @@ def match(ctx: AppContext, text: str | None, jsonl: str | None, explain: bool) -
     if jsonl is not None:
         out = click.get_binary_stream("stdout")
         if jsonl == "-":
-            error = run_jsonl(matcher, click.get_binary_stream("stdin"), out, explain=explain)
+            error = run_jsonl(
+                matcher, click.get_binary_stream("stdin"), out, explain=explain, workers=workers
+            )
         else:
             try:
                 stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
             except OSError as exc:
                 raise click.FileError(jsonl, hint=exc.strerror) from None
             with stream:
-                error = run_jsonl(matcher, stream, out, explain=explain)
+                error = run_jsonl(matcher, stream, out, explain=explain, workers=workers)
         if error is not None:
             click.echo(f"briefer match: {jsonl}, {error}", err=True)
             sys.exit(_EXIT_BAD_INPUT)
@@ -123,7 +133,14 @@ def _evidence(m: Match) -> list[str]:
 _worker_matcher: Matcher | None = None  # set in the parent before forking workers
 
 
-def run_jsonl(matcher: Matcher, stream: IO[bytes], out: IO[bytes], *, explain: bool) -> str | None:
+def run_jsonl(
+    matcher: Matcher,
+    stream: IO[bytes],
+    out: IO[bytes],
+    *,
+    explain: bool,
+    workers: int | None = None,
+) -> str | None:
     """Match every line of `stream`, writing one line each to `out`.
 
     Returns None, or the error that stopped the run. Large inputs are spread over forked
@@ -139,7 +156,7 @@ def run_jsonl(matcher: Matcher, stream: IO[bytes], out: IO[bytes], *, explain: b
     if first is None:
         return None
     second = next(blocks, None)
-    workers = _workers()
+    workers = _workers(workers)
     if second is None or workers < 2:
         for block in [first] if second is None else _chain(first, second, blocks):
             result, error = process_block(matcher, block, explain)
@@ -162,12 +179,12 @@ def run_jsonl(matcher: Matcher, stream: IO[bytes], out: IO[bytes], *, explain: b
     return None
 
 
-def _workers() -> int:
+def _workers(wanted: int | None) -> int:
     # Forking is what makes workers cheap (no re-import, no rebuilt matcher); elsewhere one
     # process does it all.
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return int(os.environ.get("XW", min(os.cpu_count() or 1, 4)))
+    return wanted if wanted is not None else min(os.cpu_count() or 1, 4)
 
 
 def _chain(
