@@ -75,11 +75,9 @@ def match(
         raise click.UsageError("give TEXT or --jsonl, not both")
     matcher = ctx.matcher
     if jsonl is not None:
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         if jsonl == "-":
-            error = run_jsonl(
-                matcher, click.get_binary_stream("stdin"), out, explain=explain, workers=workers
-            )
+            error = run_jsonl(matcher, sys.stdin.buffer, out, explain=explain, workers=workers)
         else:
             try:
                 stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
