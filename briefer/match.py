@@ -53,7 +53,9 @@ CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capital
 # Spanish plural and gender endings (English plurals are among them). English -ed/-ing are
 # left out: stripped, they make "deportes" (sports) a form of "deported".
 _SUFFIXES = ("es", "os", "as", "s", "o", "a", "e")
-_CACHE_LIMIT = 300_000  # chunks (or shapes) remembered before the caches start over
+# Chunks (or shapes) remembered before the caches start over: about 50 MB at most, reached
+# after a few hundred thousand varied items.
+_CACHE_LIMIT = 200_000
 
 
 def fold(token: str) -> str:
@@ -375,11 +377,7 @@ class Matcher:
         if variant is None:
             outcomes = self._outcome(shape, lang)
             assert outcomes is not None
-            plain = [
-                Match(issue_id, total, tuple(TermHit(*hit[:3]) for hit in shown))
-                for issue_id, total, shown in outcomes
-            ]
-            variant = known.variants[lang] = (outcomes, plain)
+            variant = known.add(lang, outcomes)
         outcomes, plain = variant
         if not outcomes:
             return []
@@ -571,6 +569,16 @@ class _Shape:
     def __init__(self, outcomes: list[_Outcome] | None) -> None:
         self.by_language = outcomes is None
         self.variants: dict[str, tuple[list[_Outcome], list[Match]]] = {}
+        if outcomes is not None:
+            self.add("", outcomes)
+
+    def add(self, lang: str, outcomes: list[_Outcome]) -> tuple[list[_Outcome], list[Match]]:
+        plain = [
+            Match(issue_id, total, tuple(TermHit(*hit[:3]) for hit in shown))
+            for issue_id, total, shown in outcomes
+        ]
+        variant = self.variants[lang] = (outcomes, plain)
+        return variant
 
 
 # (issue id, score, [(term, kind, similarity, places)]): a Match before spans are known.
