@@ -30,7 +30,7 @@ from briefer.match import Matcher
 from briefer.models import Match
 from briefer.watchlist import Issue
 
-BLOCK = 1 << 20  # bytes of input per batch: about 4,000 headlines
+BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batches cost more
 _EXIT_BAD_INPUT = 2
 
 
