@@ -101,8 +101,8 @@ LANGUAGES = tuple(_FUNCTION_WORDS)
 
 def language(text: str) -> str:
     """'es', 'en', or '' when the text does not tell (too short, or a tie)."""
-    words = text.casefold().split()
-    counts = {lang: sum(w in common for w in words) for lang, common in _FUNCTION_WORDS.items()}
+    words = set(text.casefold().split())
+    counts = {lang: len(common & words) for lang, common in _FUNCTION_WORDS.items()}
     best = max(counts, key=lambda lang: counts[lang])
     if list(counts.values()).count(counts[best]) > 1:
         return ""
