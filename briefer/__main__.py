@@ -2,4 +2,6 @@
 
 from briefer.cli import main
 
-main()
+# The guard matters: worker processes import the main module again.
+if __name__ == "__main__":
+    main()

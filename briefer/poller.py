@@ -33,6 +33,7 @@ from briefer.parse import parse_feed
 from briefer.store import FeedRow, Store
 from briefer.timing import next_check
 from briefer.watchlist import Issue
+from briefer.workers import start_worker_server
 
 OnOutcome = Callable[[FeedOutcome], None]
 
@@ -51,13 +52,10 @@ def fetch_settings(config: Config) -> FetchSettings:
 
 def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> Executor:
     """Processes that parse and match feeds, so feedparser and the matcher use every core."""
-    # forkserver, not fork: the TUI and the daemon have threads, which fork would copy
-    # in whatever state they are in.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["briefer.parse", "briefer.match"])
+    start_worker_server()
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
-        mp_context=context,
+        mp_context=multiprocessing.get_context("forkserver"),
         initializer=_start_worker,
         initargs=(list(issues),),
     )

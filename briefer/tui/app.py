@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,6 +39,7 @@ from briefer.tui.text import clean
 
 if TYPE_CHECKING:
     from briefer.cli.context import AppContext
+    from briefer.notify import Alert
     from briefer.scheduler import BrieferScheduler, PollerState
 
 THEME_KEY = "tui.theme"
@@ -85,6 +87,13 @@ class BrieferApp(App[None]):
         self.store: Store
         self._data_version = 0
         self.scheduler: BrieferScheduler | None = None
+        # feedparser and the matcher hold the GIL for tens of ms per feed: they run in
+        # other processes so the screen never stalls while feeds are polled.
+        self.parse_pool: Executor | None = None
+        if self.poll_on_start:
+            from briefer.workers import start_worker_server
+
+            start_worker_server()
 
     def on_mount(self) -> None:
         self.store = self.services.open_store()
@@ -106,9 +115,11 @@ class BrieferApp(App[None]):
         # APScheduler, the notifier and the matcher take a few hundred ms to import and
         # build; doing it here keeps the first screen from waiting for them.
         import briefer.scheduler  # noqa: F401
+        from briefer.poller import parse_pool
 
         if self.services.matcher_factory is not None:
             self.services.matcher_factory()
+        self.parse_pool = parse_pool(self.services.issues)  # type: ignore[arg-type]
         self.post_message(SchedulerPrepared())
 
     def on_scheduler_prepared(self) -> None:
@@ -118,13 +129,30 @@ class BrieferApp(App[None]):
             on_report=self._polled_by_scheduler,
             on_status=self._scheduler_status,
             on_error=self._scheduler_failed,
+            parse_executor=self.parse_pool,
+            notify_fallback=self._terminal_notification(),
             every_seconds=self.poll_seconds if self.poll_every else None,
         )
         self.scheduler.start(poll_first=True)
 
+    def _terminal_notification(self) -> Callable[[Alert], bool]:
+        """With no desktop notification service: the terminal's own escape, and a toast."""
+        from briefer.notify import terminal_fallback
+
+        def write(escape: str) -> None:
+            if not self.is_headless and self._driver is not None:
+                self._driver.write(escape)
+
+        def toast(title: str, body: str) -> None:
+            self.notify(body, title=title, markup=False)
+
+        return terminal_fallback(write, toast=toast)
+
     def on_unmount(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(wait=False, cancel_futures=True)
         self.store.close()
 
     # Scheduler hooks run on this loop's thread; they hand over to the message handlers.
@@ -161,7 +189,9 @@ class BrieferApp(App[None]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll(self, urls: Sequence[str] | None, every: bool, lock_held: bool) -> None:
-        attempt = poll_once(self.services, urls=urls, every=every, lock_held=lock_held)
+        attempt = poll_once(
+            self.services, urls=urls, every=every, lock_held=lock_held, executor=self.parse_pool
+        )
         if attempt.report is None:
             self.post_message(PollSkipped(attempt.holder_pid))
             return

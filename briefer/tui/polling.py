@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from briefer.lock import PollerLock
@@ -26,6 +27,7 @@ def poll_once(
     urls: Sequence[str] | None = None,
     every: bool = False,
     lock_held: bool = False,
+    executor: Executor | None = None,
 ) -> PollAttempt:
     """Poll due feeds (or `urls`, or `every` feed) unless a daemon is already polling.
 
@@ -41,7 +43,13 @@ def poll_once(
         matcher = services.matcher_factory() if services.matcher_factory else None
         # sqlite connections belong to their thread: this poll opens and closes its own.
         with services.open_store() as store:
-            poller = Poller(services.config, store, matcher, issue_versions=services.issue_versions)  # type: ignore[arg-type]
+            poller = Poller(
+                services.config,
+                store,
+                matcher,  # type: ignore[arg-type]
+                issue_versions=services.issue_versions,
+                executor=executor,
+            )
             report = asyncio.run(poller.poll(every=every, urls=urls))
         return PollAttempt(report)
     finally:

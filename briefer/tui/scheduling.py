@@ -8,12 +8,14 @@ interval instead, so its live updates show within seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 from briefer.models import PollReport
 from briefer.tui.briefing import Services
 
 if TYPE_CHECKING:
+    from briefer.notify import Alert
     from briefer.scheduler import BrieferScheduler, PollerState
 
 
@@ -23,6 +25,8 @@ def build_scheduler(
     on_report: Callable[[PollReport], object],
     on_status: Callable[[PollerState], object],
     on_error: Callable[[BaseException], object],
+    parse_executor: Executor | None = None,
+    notify_fallback: Callable[[Alert], bool] | None = None,
     every_seconds: float | None = None,
 ) -> BrieferScheduler:
     from briefer.scheduler import PollRunner, create_scheduler
@@ -33,7 +37,9 @@ def build_scheduler(
         services.issues,  # type: ignore[arg-type]
         matcher,  # type: ignore[arg-type]
         issue_versions=services.issue_versions,
+        parse_executor=parse_executor,
         notify=services.config.notify.enabled,
+        notify_fallback=notify_fallback,
         on_report=on_report,
         on_status=on_status,
         on_error=on_error,
