@@ -23,8 +23,9 @@ Per-item x per-term fuzzy matching is far too slow for a feed backlog. Instead t
 split on whitespace into chunks, the chunks never seen before are tokenised and their
 tokens matched against every term token once (rapidfuzz, over the whole new vocabulary),
 and the result is cached per chunk. Items then cost a couple of set operations; only items
-holding a chunk that can start a term hit are resolved in detail. `match` is `match_many`
-of one item, so the two paths cannot disagree.
+holding a chunk that can start a term hit are resolved in detail, and those by their shape
+(their chunks, with the ones holding no term token blanked out), whose outcome is worked
+out once and kept. `match` is `match_many` of one item, so the two paths cannot disagree.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import gc
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ from briefer.watchlist import Issue
 # Tokens: short pieces joined by "-" or "." (T-MEC, EE.UU., U.S.) are one token, else words.
 TOKEN = re.compile(r"(?:[^\W_]{1,3}[.\-](?=[^\W_]))+[^\W_]{1,3}(?![^\W_])\.?|[^\W_]+")
 
-INFLECTED = 95.0  # score of an inflected form (plural, gender, -ed/-ing)
+INFLECTED = 95.0  # score of an inflected form (plural, gender)
 TYPO_MIN_LEN = 7  # shorter words are too easily another word with one letter changed
 STEM_MIN_LEN = 4  # "mina"/"mino" must not be forms of one word
 WEAK_WEIGHT = 0.9  # a weak term alone scores 90 (exact) or 85.5 (inflected)
@@ -53,9 +55,10 @@ CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capital
 # Spanish plural and gender endings (English plurals are among them). English -ed/-ing are
 # left out: stripped, they make "deportes" (sports) a form of "deported".
 _SUFFIXES = ("es", "os", "as", "s", "o", "a", "e")
-# Chunks (or shapes) remembered before the caches start over: about 50 MB at most, reached
-# after a few hundred thousand varied items.
-_CACHE_LIMIT = 200_000
+# What the caches may hold before they start over (about 20 MB each at most; a long-running
+# poller reaches that after hundreds of thousands of items, and relearning is quick).
+_CHUNK_LIMIT = 100_000
+_SHAPE_LIMIT = 20_000
 
 
 def fold(token: str) -> str:
@@ -70,7 +73,7 @@ def fold(token: str) -> str:
 
 
 def stem(folded: str) -> str:
-    """Strip one plural/gender/verb ending, keeping at least STEM_MIN_LEN letters."""
+    """Strip one plural or gender ending, keeping at least STEM_MIN_LEN letters."""
     for suffix in _SUFFIXES:
         if folded.endswith(suffix) and len(folded) - len(suffix) >= STEM_MIN_LEN:
             return folded[: -len(suffix)]
@@ -174,6 +177,7 @@ class Matcher:
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], _Shape] = {}
         self._anchor_chunks: set[str] = set()  # chunks holding a token that can start a hit
         self._token_matches: dict[str, dict[int, float]] = {}
+        self._lock = threading.Lock()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -333,7 +337,8 @@ class Matcher:
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._match_many(texts, spans)
+            with self._lock:  # the caches are shared by every thread that matches
+                return self._match_many(texts, spans)
         finally:
             if paused:
                 gc.enable()
@@ -341,12 +346,14 @@ class Matcher:
     def _match_many(self, texts: Sequence[tuple[str, str]], spans: bool) -> list[list[Match]]:
         splits = [(title.split(), summary.split()) for title, summary in texts]
         vocabulary = set(itertools.chain.from_iterable(itertools.chain.from_iterable(splits)))
-        if len(self._chunks) + len(vocabulary) > _CACHE_LIMIT or len(self._shapes) > _CACHE_LIMIT:
-            # Forgetting costs only time: every chunk is relearnt the same way.
+        # Forgetting costs only time: everything is relearnt the same way.
+        if len(self._chunks) + len(vocabulary) > _CHUNK_LIMIT:
             self._chunks.clear()
             self._blanked.clear()
             self._anchor_chunks.clear()
             self._token_matches.clear()
+            self._shapes.clear()
+        elif len(self._shapes) > _SHAPE_LIMIT:
             self._shapes.clear()
         new = vocabulary.difference(self._chunks)
         if new:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from briefer import match as match_module
 from briefer.match import Matcher, fold, language, stem
 from briefer.models import Match, TermHit
 from briefer.resources import default_watchlists
@@ -221,3 +222,20 @@ def test_single_and_batch_agree_on_the_whole_dev_set() -> None:
     chunks = [shuffled.match_many(reordered[i : i + 7]) for i in range(0, len(reordered), 7)]
     assert list(reversed([m for chunk in chunks for m in chunk])) == batch
     assert sum(1 for found in batch if found) > 100
+
+
+def test_forgetting_the_caches_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long-running poller outgrows the caches; starting them over must only cost time.
+    texts = [
+        ("La DEA y el Cártel de Sinaloa", "Sheinbaum responde a la DEA."),
+        ("Aranceles bajaron el déficit automotor con México: EU", ""),
+        ("ICE agents detain Mexican workers", "ICE says 12 were detained"),
+        ("Revisión del T-MEC: aranceles al acero", "Nothing else here at all"),
+    ]
+    issues_ = load_issues([default_watchlists()])
+    expected = Matcher(issues_).match_many(texts * 5)
+    monkeypatch.setattr(match_module, "_CHUNK_LIMIT", 8)
+    monkeypatch.setattr(match_module, "_SHAPE_LIMIT", 1)
+    small = Matcher(issues_)
+    assert [small.match_many([text])[0] for text in texts * 5] == expected
+    assert small.match_many(texts * 5) == expected
