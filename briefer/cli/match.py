@@ -34,11 +34,6 @@ BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batc
 _EXIT_BAD_INPUT = 2
 
 
-class BadLine(Exception):
-    def __init__(self, line: int, problem: str) -> None:
-        super().__init__(f"line {line}: {problem}")
-
-
 # -- match -----------------------------------------------------------------------------------
 
 
@@ -76,15 +71,20 @@ def match(
     matcher = ctx.matcher
     if jsonl is not None:
         out = sys.stdout.buffer
-        if jsonl == "-":
-            error = run_jsonl(matcher, sys.stdin.buffer, out, explain=explain, workers=workers)
-        else:
-            try:
-                stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
-            except OSError as exc:
-                raise click.FileError(jsonl, hint=exc.strerror) from None
-            with stream:
-                error = run_jsonl(matcher, stream, out, explain=explain, workers=workers)
+        try:
+            if jsonl == "-":
+                error = run_jsonl(matcher, sys.stdin.buffer, out, explain=explain, workers=workers)
+            else:
+                try:
+                    stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
+                except OSError as exc:
+                    raise click.FileError(jsonl, hint=exc.strerror) from None
+                with stream:
+                    error = run_jsonl(matcher, stream, out, explain=explain, workers=workers)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): not an error, and no traceback either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         if error is not None:
             click.echo(f"briefer match: {jsonl}, {error}", err=True)
             sys.exit(_EXIT_BAD_INPUT)
@@ -146,15 +146,24 @@ def run_jsonl(
     small input is done in this process, which is faster than starting workers.
     """
     # Parsing JSON makes a dict per line, none of them in a cycle: left on, the cyclic GC
-    # would walk the matcher's caches again and again. This process exits when done.
+    # would walk the matcher's caches again and again.
+    collecting = gc.isenabled()
     gc.disable()
-    gc.freeze()
+    try:
+        return _run_jsonl(matcher, stream, out, explain=explain, workers=_workers(workers))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_jsonl(
+    matcher: Matcher, stream: IO[bytes], out: IO[bytes], *, explain: bool, workers: int
+) -> str | None:
     blocks = _blocks(stream)
     first = next(blocks, None)
     if first is None:
         return None
     second = next(blocks, None)
-    workers = _workers(workers)
     if second is None or workers < 2:
         for block in [first] if second is None else _chain(first, second, blocks):
             result, error = process_block(matcher, block, explain)
@@ -182,7 +191,10 @@ def _workers(wanted: int | None) -> int:
     # process does it all.
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return wanted if wanted is not None else min(os.cpu_count() or 1, 4)
+    if wanted is not None:
+        return wanted
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, 4)
 
 
 def _chain(
