@@ -336,7 +336,7 @@ def watchlists() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, for other tools.")
 @click.pass_obj
 def list_watchlists(ctx: AppContext, as_json: bool) -> None:
-    """Each issue: id, title, number of terms, version and the file it comes from."""
+    """List the issues: id, terms, version, title and file."""
     issues = ctx.issues
     if as_json:
         click.echo(json.dumps([_issue_dict(i) for i in issues], ensure_ascii=False, indent=2))
@@ -373,12 +373,12 @@ _NEEDS_STORE = "needs store support that this version of briefer does not have y
 @watchlists.command("stats")
 @click.option("--issue", "issue_id", metavar="ID", help="Only this issue.")
 def watchlist_stats(issue_id: str | None) -> None:
-    """How often each term matched stored items, and how often those were dismissed."""
+    """Per term: stored matches and dismissals (not available yet)."""
     raise BrieferError(f"watchlists stats {_NEEDS_STORE}")
 
 
 @click.command()
 @click.option("--issue", "issue_id", metavar="ID", help="Only this issue.")
 def rematch(issue_id: str | None) -> None:
-    """Recompute stored matches after a watchlist changed."""
+    """Recompute stored matches after a watchlist changed (not available yet)."""
     raise BrieferError(f"rematch {_NEEDS_STORE}")
