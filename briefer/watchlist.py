@@ -65,12 +65,6 @@ class Issue:
         """Terms that can make an item match (not context or exclusions)."""
         return len(self.phrases) + len(self.words) + len(self.weak_terms)
 
-    def context_terms(self, name: str) -> tuple[str, ...]:
-        for group in self.context:
-            if group.name == name:
-                return group.terms
-        return ()
-
 
 def load_issues(dirs: Sequence[Path]) -> list[Issue]:
     """Every `*.toml` in `dirs`; a later folder's issue replaces an earlier one with its id.
