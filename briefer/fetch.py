@@ -10,12 +10,13 @@ The only network I/O in briefer happens here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -23,6 +24,7 @@ from http import HTTPStatus
 from types import TracebackType
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 
 from briefer import USER_AGENT
@@ -244,18 +246,53 @@ def _connect_error(exc: Exception) -> str:
     return "could not connect"
 
 
+class _HostClients:
+    """Clients for one host:port, each with at most one connection, handed out one at a time.
+
+    httpcore scans its whole pool on every request and response, which costs more than the
+    fetch itself once dozens of connections share one pool. Single-connection clients keep
+    keep-alive and make that scan trivial; taking one is also the per-host limit.
+    """
+
+    def __init__(self, make: Callable[[], httpx.AsyncClient], size: int) -> None:
+        self._make = make
+        self._free = asyncio.Semaphore(max(1, size))
+        self._idle: list[httpx.AsyncClient] = []
+        self.all: list[httpx.AsyncClient] = []
+
+    @contextlib.asynccontextmanager
+    async def client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with self._free:
+            if self._idle:
+                client = self._idle.pop()
+            else:
+                client = self._make()
+                self.all.append(client)
+            try:
+                yield client
+            finally:
+                self._idle.append(client)
+
+
 class Fetcher:
-    """Fetch feeds over one shared connection pool. Use as `async with Fetcher(s) as f:`."""
+    """Fetch feeds with bounded concurrency. Use as `async with Fetcher(s) as f:`."""
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
-        self._client: httpx.AsyncClient | None = None
+        self._open = False
         self._all = asyncio.Semaphore(max(1, self.settings.concurrency))
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._hosts: dict[str, _HostClients] = {}
+        self._ssl: ssl.SSLContext | None = None
 
     async def __aenter__(self) -> Fetcher:
+        # One TLS context for every client: loading the CA bundle is the slow part.
+        self._ssl = ssl.create_default_context(cafile=certifi.where())
+        self._open = True
+        return self
+
+    def _new_client(self) -> httpx.AsyncClient:
         s = self.settings
-        self._client = httpx.AsyncClient(
+        return httpx.AsyncClient(
             headers={
                 "User-Agent": s.user_agent,
                 "Accept": ACCEPT,
@@ -267,14 +304,11 @@ class Fetcher:
                 write=s.read_timeout,
                 pool=s.total_timeout,
             ),
-            limits=httpx.Limits(
-                max_connections=max(1, s.concurrency),
-                max_keepalive_connections=max(1, s.concurrency),
-            ),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            verify=self._ssl if self._ssl is not None else True,
             # Redirects are followed by hand: httpx reads each redirect's body whole.
             follow_redirects=False,
         )
-        return self
 
     async def __aexit__(
         self,
@@ -282,20 +316,21 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        self._open = False
+        clients = [c for host in self._hosts.values() for c in host.all]
+        self._hosts.clear()
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
-    def _host_semaphore(self, url: httpx.URL) -> asyncio.Semaphore:
+    def _host_clients(self, url: httpx.URL) -> _HostClients:
         key = _host_key(url)
-        sem = self._hosts.get(key)
-        if sem is None:
-            sem = self._hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host))
-        return sem
+        host = self._hosts.get(key)
+        if host is None:
+            host = self._hosts[key] = _HostClients(self._new_client, self.settings.per_host)
+        return host
 
     async def fetch(self, req: FeedRequest) -> FetchResult:
         """Fetch one feed. Never raises (except when the caller cancels it)."""
-        if self._client is None:
+        if not self._open:
             raise RuntimeError("use Fetcher inside `async with`")
         problem = _url_problem(req.url)
         url: httpx.URL | None = None
@@ -308,12 +343,12 @@ class Fetcher:
             return FetchResult(url=req.url, status=FetchStatus.ERROR, error=problem)
         # Host first, then the global slot: a feed queued behind its busy host must not
         # hold a slot other hosts could use. The deadline starts once we may go.
-        async with self._host_semaphore(url), self._all:
+        async with self._host_clients(url).client() as client, self._all:
             start = time.monotonic()
             progress = _Progress()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
-                    result = await self._fetch(req, url, progress)
+                    result = await self._fetch(client, req, url, progress)
             except Exception as exc:  # every failure is a result, whatever raised it
                 result = FetchResult(
                     url=req.url,
@@ -361,16 +396,17 @@ class Fetcher:
                 return f"network error: {exc.strerror or type(exc).__name__}"
         return f"unexpected error ({type(exc).__name__})"
 
-    async def _fetch(self, req: FeedRequest, url: httpx.URL, progress: _Progress) -> FetchResult:
-        assert self._client is not None
+    async def _fetch(
+        self, client: httpx.AsyncClient, req: FeedRequest, url: httpx.URL, progress: _Progress
+    ) -> FetchResult:
         headers: dict[str, str] = {}
         if etag := _header_safe(req.etag):
             headers["If-None-Match"] = etag
         if last_modified := _header_safe(req.last_modified):
             headers["If-Modified-Since"] = last_modified
-        request = self._client.build_request("GET", url, headers=headers)
+        request = client.build_request("GET", url, headers=headers)
         for _ in range(self.settings.max_redirects + 1):
-            response = await self._client.send(request, stream=True)
+            response = await client.send(request, stream=True)
             try:
                 progress.http_status = response.status_code
                 progress.final_url = str(response.url)
