@@ -90,10 +90,9 @@ class BrieferApp(App[None]):
         # feedparser and the matcher hold the GIL for tens of ms per feed: they run in
         # other processes so the screen never stalls while feeds are polled.
         self.parse_pool: Executor | None = None
-        if self.poll_on_start:
-            from briefer.workers import start_worker_server
+        from briefer.workers import start_worker_server
 
-            start_worker_server()
+        start_worker_server()
 
     def on_mount(self) -> None:
         self.store = self.services.open_store()
@@ -115,12 +114,20 @@ class BrieferApp(App[None]):
         # APScheduler, the notifier and the matcher take a few hundred ms to import and
         # build; doing it here keeps the first screen from waiting for them.
         import briefer.scheduler  # noqa: F401
-        from briefer.poller import parse_pool
 
         if self.services.matcher_factory is not None:
             self.services.matcher_factory()
-        self.parse_pool = parse_pool(self.services.issues)  # type: ignore[arg-type]
+        self._ensure_parse_pool()
         self.post_message(SchedulerPrepared())
+
+    def _ensure_parse_pool(self) -> Executor | None:
+        """Called from worker threads only: starting the pool takes a moment."""
+        from briefer.poller import parse_pool
+
+        if self.parse_pool is None and self.services.matcher_factory is not None:
+            # The workers match with the same watchlists as the app's own matcher.
+            self.parse_pool = parse_pool(self.services.matcher_factory().issues)
+        return self.parse_pool
 
     def on_scheduler_prepared(self) -> None:
         """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
@@ -189,8 +196,9 @@ class BrieferApp(App[None]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll(self, urls: Sequence[str] | None, every: bool, lock_held: bool) -> None:
+        executor = self._ensure_parse_pool()
         attempt = poll_once(
-            self.services, urls=urls, every=every, lock_held=lock_held, executor=self.parse_pool
+            self.services, urls=urls, every=every, lock_held=lock_held, executor=executor
         )
         if attempt.report is None:
             self.post_message(PollSkipped(attempt.holder_pid))
