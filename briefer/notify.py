@@ -24,7 +24,6 @@ import contextlib
 import logging
 import os
 import platform
-import re
 import stat
 import sys
 import time
@@ -37,6 +36,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from briefer import sanitize
 from briefer.config import Config, NotifySettings
 from briefer.models import NewMatch
 
@@ -119,26 +119,18 @@ class Alert:
     def link(self) -> str | None:
         """The link a click opens: the best item's, if it is http(s)."""
         for link in self.links:
-            if link and safe_link(link):
+            if link and sanitize.safe_link(link) is not None:
                 return link
         return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def clean_text(text: str, limit: int) -> str:
-    """One line of plain text: no control characters or escapes, whitespace folded, capped."""
-    text = " ".join(_CONTROL.sub(" ", text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """One line of plain text, capped: stored text is clean already; this one is going out."""
+    return sanitize.clean_text(text, limit, html=False)
 
 
 def escape_markup(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def safe_link(link: str) -> bool:
-    return bool(re.match(r"^https?://[^\s]+$", link, re.IGNORECASE))
 
 
 def build_alerts(

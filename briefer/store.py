@@ -466,10 +466,7 @@ class Store:
         if starred_only:
             where.append("coalesce(s.starred, 0) = 1")
         if not include_dismissed:
-            where.append(
-                "NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
-                "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant')"
-            )
+            where.append(_NOT_DISMISSED)
         order_sql = {
             "score": "m.score DESC, i.published DESC, i.id DESC",
             "newest": "i.published DESC, m.score DESC, i.id DESC",
@@ -483,16 +480,7 @@ class Store:
         )
         if limit is not None:
             params.append(limit)
-        return [
-            MatchRow(
-                item=_item_row(r[:9]),
-                issue_id=r[9],
-                score=float(r[10]),
-                hits=hits_from_json(r[11]),
-                matched_at=from_db_time(r[12]),
-            )
-            for r in self.conn.execute(sql, params)
-        ]
+        return self._match_rows(sql, params)
 
     def matches_arrived(
         self,
@@ -516,11 +504,14 @@ class Store:
             f"FROM matches m JOIN items i ON i.id = m.item_id {self._ITEM_JOINS} "
             "WHERE m.issue_id = ? AND ((i.published >= ? AND i.published < ?) "
             "OR (i.fetched > ? AND i.fetched < ? AND i.published >= ?)) "
-            "AND NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
-            "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant') "
+            f"AND {_NOT_DISMISSED} "
             "ORDER BY m.score DESC, i.published DESC, i.id DESC"
         )
         params = (issue_id, s, e, s, e, to_db_time(published_after))
+        return self._match_rows(sql, params)
+
+    def _match_rows(self, sql: str, params: Sequence[Any]) -> list[MatchRow]:
+        """Rows selected as _ITEM_COLUMNS + issue_id, score, terms, matched_at."""
         return [
             MatchRow(
                 item=_item_row(r[:9]),
@@ -663,6 +654,12 @@ class Store:
             (to_db_time(since), to_db_time(since), issue_id),
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+_NOT_DISMISSED = (
+    "NOT EXISTS (SELECT 1 FROM feedback d WHERE d.item_id = m.item_id "
+    "AND d.issue_id = m.issue_id AND d.verdict = 'not_relevant')"
+)
 
 
 def fts_query(text: str) -> str:
