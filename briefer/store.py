@@ -11,7 +11,7 @@ import json
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -100,6 +100,26 @@ class MatchRow:
 class SearchRow:
     item: ItemRow
     issue_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermStat:
+    """How one term of an issue did over the stored matches."""
+
+    term: str
+    kind: str  # "phrase", "word", "weak" or "context" (context only gates weak terms)
+    hits: int  # stored matches of the issue this term took part in
+    last_matched: datetime | None  # publication time of the newest of them
+    dismissed: int  # of those, how many the user marked not relevant
+
+
+@dataclass(slots=True)
+class MatchChanges:
+    """What replacing one issue's matches did: pairs that appeared, went, or stayed."""
+
+    added: int = 0
+    removed: int = 0
+    kept: int = 0
 
 
 def hits_to_json(hits: Sequence[TermHit]) -> str:
@@ -543,8 +563,11 @@ class Store:
             )
         ]
 
-    def count_items(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    def count_items(self, *, after: int = 0) -> int:
+        """Stored items, or those with id > `after` (what a resumed rematch has left)."""
+        return int(
+            self.conn.execute("SELECT count(*) FROM items WHERE id > ?", (after,)).fetchone()[0]
+        )
 
     def count_matches(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM matches").fetchone()[0])
@@ -564,6 +587,149 @@ class Store:
         return [
             SearchRow(_item_row(r[:9]), tuple(sorted(r[9].split(","))) if r[9] else ())
             for r in rows
+        ]
+
+    # -- rematching and rule hygiene -------------------------------------------------------------
+
+    def item_texts(
+        self, *, after: int = 0, batch: int = 5_000
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        """Every stored item's (id, title, summary) in id order, `batch` at a time.
+
+        Each batch is its own query (keyset on id), not one open cursor, so the caller may
+        write between batches on this connection, and `after` resumes where a run stopped.
+        """
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, title, coalesce(summary, '') FROM items WHERE id > ? "
+                "ORDER BY id LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def replace_matches(
+        self,
+        results: Sequence[tuple[int, Sequence[Match]]],
+        versions: Mapping[str, str],
+        *,
+        now: datetime,
+        after: Mapping[str, int] | None = None,
+        meta: Callable[[dict[str, MatchChanges]], Mapping[str, str]] | None = None,
+    ) -> dict[str, MatchChanges]:
+        """Replace the matches of the issues in `versions` for the items in `results`.
+
+        `results` holds (item id, every match found for it); matches of other issues are
+        ignored and left as stored. An issue skips the items with id <= `after[issue]`
+        (already done by an interrupted run). A pair that still matches keeps its
+        `matched_at`, so it is not new; item_state is not touched, so nothing is notified
+        again. `meta(changes)` gives meta keys to write in the same transaction: progress
+        that commits with the batch it describes.
+        """
+        floor = after or {}
+        changes = {issue: MatchChanges() for issue in versions}
+        now_s = to_db_time(now)
+        ids = [item_id for item_id, _ in results]
+        if not ids or not versions:
+            return changes
+        fresh: dict[tuple[int, str], Match] = {}
+        for item_id, found in results:
+            for m in found:
+                if m.issue_id in versions and item_id > floor.get(m.issue_id, 0):
+                    fresh[(item_id, m.issue_id)] = m
+        issues = list(versions)
+        with self.transaction() as conn:
+            # The batch is a contiguous run of ids, so a range scan on the primary key finds
+            # its stored pairs; the set check keeps it exact if it is not.
+            wanted = set(ids)
+            stored = {
+                (item_id, issue)
+                for item_id, issue in conn.execute(
+                    f"SELECT item_id, issue_id FROM matches WHERE item_id BETWEEN ? AND ? "
+                    f"AND issue_id IN ({','.join('?' * len(issues))})",
+                    (min(ids), max(ids), *issues),
+                )
+                if item_id in wanted and item_id > floor.get(issue, 0)
+            }
+            gone = stored.difference(fresh)
+            for _, issue in gone:
+                changes[issue].removed += 1
+            for pair in fresh:
+                changes[pair[1]].added += pair not in stored
+                changes[pair[1]].kept += pair in stored
+            conn.executemany("DELETE FROM matches WHERE item_id = ? AND issue_id = ?", sorted(gone))
+            conn.executemany(
+                # ON CONFLICT leaves matched_at alone: a pair that still matches is not new.
+                "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, issue_id) DO UPDATE SET "
+                "score = excluded.score, terms = excluded.terms, version = excluded.version",
+                [
+                    (
+                        item_id,
+                        issue,
+                        round(m.score, 1),
+                        hits_to_json(m.hits),
+                        versions[issue],
+                        now_s,
+                    )
+                    for (item_id, issue), m in fresh.items()
+                ],
+            )
+            if meta is not None:
+                _put_meta(conn, meta(changes))
+        return changes
+
+    def update_meta(self, values: Mapping[str, str], *, delete: Iterable[str] = ()) -> None:
+        """Set and delete meta keys in one transaction."""
+        with self.transaction() as conn:
+            _put_meta(conn, values)
+            conn.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in delete])
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        # substr, not LIKE: ids hold "_", which LIKE would take for a wildcard.
+        return {
+            str(k): str(v)
+            for k, v in self.conn.execute(
+                "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+            )
+        }
+
+    def count_stale_matches(self, issue_id: str, version: str) -> int:
+        """Stored matches of an issue made by another version of its watchlist."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM matches WHERE issue_id = ? AND version IS NOT ?",
+                (issue_id, version),
+            ).fetchone()[0]
+        )
+
+    def term_stats(self, issue_id: str) -> list[TermStat]:
+        """Per term found in the issue's stored matches: hits, last match, dismissals.
+
+        Terms that never matched are not here (the store does not know the watchlist);
+        the caller adds them with zero hits.
+        """
+        rows = self.conn.execute(
+            "SELECT json_extract(t.value, '$.term'), "
+            "coalesce(json_extract(t.value, '$.kind'), 'phrase'), "
+            "count(DISTINCT m.item_id), max(i.published), count(DISTINCT d.item_id) "
+            "FROM matches m JOIN json_each(m.terms) t JOIN items i ON i.id = m.item_id "
+            "LEFT JOIN feedback d ON d.item_id = m.item_id AND d.issue_id = m.issue_id "
+            "AND d.verdict = 'not_relevant' "
+            "WHERE m.issue_id = ? GROUP BY 1, 2 ORDER BY 1, 2",
+            (issue_id,),
+        )
+        return [
+            TermStat(
+                term=str(term),
+                kind=str(kind),
+                hits=int(hits),
+                last_matched=from_db_time(last) if last else None,
+                dismissed=int(dismissed),
+            )
+            for term, kind, hits, last, dismissed in rows
         ]
 
     # -- reader state and feedback -----------------------------------------------------------
@@ -654,6 +820,14 @@ class Store:
             (to_db_time(since), to_db_time(since), issue_id),
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def _put_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        list(values.items()),
+    )
 
 
 _NOT_DISMISSED = (
