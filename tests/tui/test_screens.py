@@ -100,6 +100,24 @@ async def test_feeds_screen_lists_status_and_errors(app: BrieferApp) -> None:
         assert "could not connect" in str(row[2])
 
 
+async def test_feeds_screen_shows_the_whole_error_of_the_feed_under_the_cursor(
+    app: BrieferApp,
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:  # too narrow for the whole error
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FeedsScreen)
+        table = screen.query_one("#feeds")
+        assert "(refused)" not in str(table.get_row(FEED_BROKEN)[2])  # type: ignore[attr-defined]
+        for _ in range(screen.urls.index(FEED_BROKEN)):
+            await pilot.press("down")
+        await settle(pilot)
+        detail = str(screen.query_one("#feed-detail").visual)  # type: ignore[attr-defined]
+        assert detail == "Broken Feed: error: could not connect (refused)"
+
+
 async def test_feeds_screen_adds_and_removes_in_the_config(
     app: BrieferApp, services: Services
 ) -> None:

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from briefer.store import FeedRow
@@ -34,6 +34,11 @@ def feed_status(row: FeedRow) -> Text:
     return Text(row.last_status.replace("_", " "), style="green")
 
 
+def fit(text: Text, width: int) -> Text:
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
 def when(moment: datetime | None, now: datetime, *, future: bool = False) -> Text:
     if moment is None:
         return Text("—", style="dim")
@@ -55,6 +60,7 @@ class FeedsScreen(ServicesMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="feeds-screen")
         self.urls: list[str] = []
+        self.rows: dict[str, FeedRow] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,6 +68,7 @@ class FeedsScreen(ServicesMixin, Screen[None]):
         for label in ("Feed", "Last poll", "Status", "Items", "Next poll"):
             table.add_column(Text(label), key=label.lower())
         yield table
+        yield Static(id="feed-detail")
         yield StatusLine(id="feeds-status")
         yield Footer()
 
@@ -72,6 +79,24 @@ class FeedsScreen(ServicesMixin, Screen[None]):
 
     def reload(self) -> None:
         self._load()
+
+    def on_resize(self) -> None:
+        self.reload()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(str(event.row_key.value))
+
+    def _show_detail(self, url: str | None) -> None:
+        """The whole status of the feed under the cursor: the table cuts long errors short."""
+        row = self.rows.get(url) if url else None
+        detail = self.query_one("#feed-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        line = Text(clean(row.title), style="bold")
+        line.append(": ")
+        line.append_text(feed_status(row))
+        detail.update(line)
 
     @work(thread=True, exclusive=True, group="feeds", exit_on_error=False)
     def _load(self) -> None:
@@ -86,13 +111,20 @@ class FeedsScreen(ServicesMixin, Screen[None]):
         now = self.services.now()
         table.clear()
         self.urls = []
+        self.rows = {row.url: row for row in message.feeds}
+        # Long addresses and error sentences are cut to fit, so every column stays on screen:
+        # what is left after the short columns and cell padding goes 3:2 to feed and status.
+        rest = (self.size.width or 80) - 38
+        feed_width = max(20, rest * 3 // 5)
+        status_width = max(12, rest - feed_width)
         for row in message.feeds:
-            title = Text(clean(row.title))
-            title.append(f"\n{clean(row.url)}", style="dim")
+            title = fit(Text(clean(row.title)), feed_width)
+            title.append("\n")
+            title.append_text(fit(Text(clean(row.url), style="dim"), feed_width))
             table.add_row(
                 title,
                 when(row.last_polled, now),
-                feed_status(row),
+                fit(feed_status(row), status_width),
                 Text(str(row.item_count), justify="right"),
                 when(row.next_due, now, future=True),
                 key=row.url,
@@ -101,6 +133,7 @@ class FeedsScreen(ServicesMixin, Screen[None]):
             self.urls.append(row.url)
         if selected in self.urls:
             table.move_cursor(row=self.urls.index(selected), animate=False)
+        self._show_detail(self.selected_url)
         self.sub_title = f"{len(self.urls)} feeds"
 
     @property
