@@ -99,7 +99,9 @@ class Match:
 
     @property
     def terms(self) -> list[str]:
-        return [h.term for h in self.hits]
+        """The terms that made the match. Context hits (the "México" a weak term needs) are
+        kept in `hits` for highlighting but are not a reason to show."""
+        return [h.term for h in self.hits if h.kind != "context"]
 
 
 @dataclass(slots=True)
