@@ -71,7 +71,7 @@ def next_check(
     `jitter` (0..1) adds up to that fraction of the wait, drawn from `rand()`.
     """
     if result.status is FetchStatus.GONE:
-        return now + MAX_INTERVAL  # disabled by the store; this is only a placeholder
+        return now + MAX_INTERVAL  # the store disables the feed, so this date is never used
     if result.status is FetchStatus.ERROR:
         wait = backoff(interval, max(error_count, 1))
         asked = result.retry_after - now if result.retry_after is not None else None
