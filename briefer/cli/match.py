@@ -18,17 +18,20 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from json.encoder import encode_basestring
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from briefer.cli.context import AppContext
-from briefer.errors import BrieferError
 from briefer.match import Matcher
 from briefer.models import Match
 from briefer.watchlist import Issue
+
+if TYPE_CHECKING:
+    from briefer.termstats import IssueStats, TermReport
 
 BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batches cost more
 _EXIT_BAD_INPUT = 2
@@ -364,21 +367,141 @@ def _issue_dict(issue: Issue) -> dict[str, object]:
     }
 
 
-# Both need store queries that store.py does not offer yet (every item's text in batches;
-# replacing one issue's matches; per-term counts). Until then they say so instead of
-# failing with a traceback.
-_NEEDS_STORE = "needs store support that this version of briefer does not have yet"
-
-
 @watchlists.command("stats")
 @click.option("--issue", "issue_id", metavar="ID", help="Only this issue.")
-def watchlist_stats(issue_id: str | None) -> None:
-    """Per term: stored matches and dismissals (not available yet)."""
-    raise BrieferError(f"watchlists stats {_NEEDS_STORE}")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for other tools.")
+@click.pass_obj
+def watchlist_stats(ctx: AppContext, issue_id: str | None, as_json: bool) -> None:
+    """Per term: stored matches, last match, dismissals; dead and noisy terms first.
+
+    A dead term has matched nothing stored; a noisy one had at least half of its matches
+    dismissed as not relevant. Context terms only decide whether weak terms count: they are
+    listed apart.
+    """
+    from briefer.termstats import issue_term_stats
+
+    issues = _select(ctx.issues, issue_id)
+    with ctx.open_store(create=False) as store:
+        stats = [issue_term_stats(store, issue) for issue in issues]
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in stats], ensure_ascii=False, indent=2))
+    else:
+        click.echo(_render_stats(stats))
 
 
 @click.command()
 @click.option("--issue", "issue_id", metavar="ID", help="Only this issue.")
-def rematch(issue_id: str | None) -> None:
-    """Recompute stored matches after a watchlist changed (not available yet)."""
-    raise BrieferError(f"rematch {_NEEDS_STORE}")
+@click.option("--all", "every", is_flag=True, help="Recompute even issues that did not change.")
+@click.option("--batch", type=click.IntRange(min=1), default=5_000, hidden=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes that match (default: one per CPU, up to 4).",
+)
+@click.pass_obj
+def rematch(
+    ctx: AppContext, issue_id: str | None, every: bool, batch: int, workers: int | None
+) -> None:
+    """Recompute stored matches of watchlists that changed since they were matched.
+
+    Runs over every stored item, one transaction per batch: an interrupted run picks up
+    after its last committed batch. Read, starred and notified marks are kept, and items
+    that matched before are not notified again.
+
+    \b
+    briefer rematch                  every changed watchlist
+    briefer rematch --issue tariffs  only this one, if it changed
+    briefer rematch --all            every watchlist, changed or not
+    """
+    from briefer.rematch import items_to_scan, pending_issues
+    from briefer.rematch import rematch as run_rematch
+
+    selected = _select(ctx.issues, issue_id)
+    with ctx.open_store(create=False) as store:
+        targets = selected if every else pending_issues(store, selected)
+        if not targets:
+            which = f"watchlist {issue_id}" if issue_id else "the watchlists"
+            click.echo(f"Stored matches are up to date with {which} (--all recomputes anyway).")
+            return
+        total = items_to_scan(store, targets)
+        matcher = ctx.matcher
+        with (
+            _match_pool(matcher, _workers(workers), total) as match_batch,
+            click.progressbar(length=total, label="Rematching", file=sys.stderr) as bar,
+        ):
+            report = run_rematch(
+                store, matcher, targets, batch=batch, on_batch=bar.update, match_batch=match_batch
+            )
+    resumed = f", resuming after item {report.resumed_after}" if report.resumed_after else ""
+    click.echo(f"Rematched {report.scanned:,} items{resumed}.")
+    width = max(len(i) for i in report.issues)
+    for issue in report.issues:
+        c = report.changes[issue]
+        click.echo(
+            f"  {issue:<{width}}  {c.added:>7,} added  {c.removed:>7,} removed  "
+            f"{c.kept:>7,} unchanged"
+        )
+
+
+def _render_stats(stats: list[IssueStats]) -> str:
+    lines: list[str] = []
+    for issue in stats:
+        if lines:
+            lines.append("")
+        lines.append(f"{issue.issue_id}  {issue.title}")
+        lines.append("     hits  last match  dismissed  term")
+        lines += [_stat_line(t) for t in issue.terms]
+        if issue.context:
+            lines.append("  context terms (they only let weak terms count):")
+            lines += [_stat_line(t) for t in issue.context]
+    return "\n".join(lines)
+
+
+def _stat_line(t: TermReport) -> str:
+    last = t.last_matched.date().isoformat() if t.last_matched else "-"
+    dismissed = f"{t.dismissed} ({t.dismissed_share:.0%})" if t.dismissed else "-"
+    flag = f"  [{t.flag}]" if t.flag else ""
+    return f"  {t.hits:>7,}  {last:<10}  {dismissed:<9}  {t.term} ({t.kind}){flag}"
+
+
+def _select(issues: list[Issue], issue_id: str | None) -> list[Issue]:
+    if issue_id is None:
+        return issues
+    for issue in issues:
+        if issue.id == issue_id:
+            return [issue]
+    known = ", ".join(i.id for i in issues) or "none"
+    raise click.BadParameter(
+        f"no watchlist has id {issue_id!r} (known: {known})", param_hint="--issue"
+    )
+
+
+@contextmanager
+def _match_pool(
+    matcher: Matcher, workers: int, total: int
+) -> Iterator[Callable[[list[tuple[str, str]]], list[list[Match]]] | None]:
+    """match_many in forked workers for a large rematch; None (this process) otherwise."""
+    if workers < 2 or total < _POOL_MIN_ITEMS:
+        yield None
+        return
+    global _worker_matcher
+    _worker_matcher = matcher
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+
+        def match_batch(texts: list[tuple[str, str]]) -> list[list[Match]]:
+            # Split each batch so every worker gets a share of it.
+            size = -(-len(texts) // workers)
+            parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+            return [m for part in pool.map(_match_in_worker, parts) for m in part]
+
+        yield match_batch
+
+
+_POOL_MIN_ITEMS = 50_000  # below this, starting workers costs more than it saves
+
+
+def _match_in_worker(texts: list[tuple[str, str]]) -> list[list[Match]]:
+    assert _worker_matcher is not None
+    return _worker_matcher.match_many(texts, spans=True)
