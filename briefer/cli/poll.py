@@ -13,6 +13,7 @@ from briefer.cli.context import AppContext
 from briefer.cli.output import outcome_line
 from briefer.models import FeedOutcome, PollReport
 from briefer.poller import Poller, parse_pool
+from briefer.rematch import stale_notice
 
 
 @click.command()
@@ -37,6 +38,9 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         click.echo(outcome_line(outcome))
 
     with ctx.open_store() as store:
+        notice = stale_notice(store, ctx.issues)
+        if notice:
+            click.echo(notice)
         executor = parse_pool(ctx.issues)
         try:
             poller = Poller(
