@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from briefer.cli import main
 from briefer.cli.context import AppContext
@@ -336,3 +337,24 @@ def test_items_with_a_null_summary_are_scanned(home: Path) -> None:
         batches = list(store.item_texts(batch=2))
     assert [len(b) for b in batches] == [2, 2, 1]
     assert all(summary == "" for b in batches for _, _, summary in b)
+
+
+def test_poll_says_when_a_watchlist_changed(home: Path, httpserver: HTTPServer) -> None:
+    from tests.feeds import items, rss
+
+    httpserver.expect_request("/a.xml").respond_with_data(
+        rss(items(3)), content_type="application/rss+xml"
+    )
+    (home / "config.toml").write_text(
+        f'[notify]\nenabled = false\n[[feeds]]\nurl = "{httpserver.url_for("/a.xml")}"\n'
+    )
+    poll_items(TITLES, url="https://example.com/other")
+    code, out, err = run(["poll", "--once", "--all"])
+    assert code == 0, err
+    assert "changed" not in out
+    edit_tariffs(home)
+    code, out, err = run(["poll", "--once", "--all"])
+    assert code == 0, err
+    assert out.splitlines()[0] == (
+        "Watchlist tariffs changed: run `briefer rematch` to apply it to stored items."
+    )
