@@ -14,19 +14,23 @@ after its last committed batch, and a run under a newer version starts over.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
 from briefer.match import Matcher
-from briefer.models import Match
-from briefer.store import MatchChanges, Store
+from briefer.store import EncodedMatch, MatchChanges, Store, encode_matches
 from briefer.watchlist import Issue
 
 VERSION_KEY = "watchlist_version:"
 PROGRESS_KEY = "rematch:"
 BATCH = 5_000  # items per transaction: large enough to amortise the commit, short to hold
+
+
+Rows = list[tuple[int, str, str]]  # (item id, title, summary)
+Matched = tuple[Rows, list[list[EncodedMatch]]]  # a batch and each item's matches
+MatchBatches = Callable[[Iterator[Rows]], Iterator[Matched]]
 
 
 @dataclass(slots=True)
@@ -100,13 +104,14 @@ def rematch(
     batch: int = BATCH,
     now: datetime | None = None,
     on_batch: Callable[[int], None] | None = None,
-    match_batch: Callable[[list[tuple[str, str]]], list[list[Match]]] | None = None,
+    match_batches: MatchBatches | None = None,
 ) -> RematchReport:
     """Recompute `issues`' matches over every stored item; resumes an interrupted run.
 
     `matcher` must know every issue in `issues`. `on_batch(n)` is called after each
     committed batch of n items (a progress bar; raising from it stops the run there, as an
-    interrupt would). `match_batch` replaces `matcher.match_many` (worker processes).
+    interrupt would). `match_batches` matches the stream of batches instead of this process
+    (worker processes), yielding each batch with its matches, in order.
     """
     now = now or datetime.now(UTC)
     known = {issue.id for issue in matcher.issues}
@@ -122,9 +127,9 @@ def rematch(
         done[issue.id], report.changes[issue.id] = _progress(store, issue)
     start = min(done.values())
     report.resumed_after = start
-    find = match_batch or (lambda texts: matcher.match_many(texts, spans=True))
-    for rows in store.item_texts(after=start, batch=batch):
-        found = find([(title, summary) for _, title, summary in rows])
+    batches = store.item_texts(after=start, batch=batch)
+    matched = (match_batches or partial(_match_here, matcher))(batches)
+    for rows, found in matched:
         last = rows[-1][0]
         todo = {i: v for i, v in versions.items() if done[i] < last}
 
@@ -155,6 +160,17 @@ def _progress_key(issue: Issue) -> str:
 
 def _progress_key_for(issue_id: str, version: str) -> str:
     return f"{PROGRESS_KEY}{issue_id}:{version}"
+
+
+def match_rows(matcher: Matcher, rows: Rows) -> list[list[EncodedMatch]]:
+    """Each row's matches, with spans, encoded as the store keeps them."""
+    found = matcher.match_many([(title, summary) for _, title, summary in rows], spans=True)
+    return [encode_matches(matches) for matches in found]
+
+
+def _match_here(matcher: Matcher, batches: Iterator[Rows]) -> Iterator[Matched]:
+    for rows in batches:
+        yield rows, match_rows(matcher, rows)
 
 
 def _progress_meta(

@@ -137,6 +137,16 @@ def hits_to_json(hits: Sequence[TermHit]) -> str:
     )
 
 
+# A match as stored: issue id, score (rounded), terms and spans as JSON. Cheap to pickle,
+# unlike Match, so worker processes send these back (pickling Matches cost more than
+# matching them).
+EncodedMatch = tuple[str, float, str]
+
+
+def encode_matches(found: Sequence[Match]) -> list[EncodedMatch]:
+    return [(m.issue_id, round(m.score, 1), hits_to_json(m.hits)) for m in found]
+
+
 def hits_from_json(text: str | None) -> tuple[TermHit, ...]:
     if not text:
         return ()
@@ -612,7 +622,7 @@ class Store:
 
     def replace_matches(
         self,
-        results: Sequence[tuple[int, Sequence[Match]]],
+        results: Sequence[tuple[int, Sequence[EncodedMatch]]],
         versions: Mapping[str, str],
         *,
         now: datetime,
@@ -621,12 +631,12 @@ class Store:
     ) -> dict[str, MatchChanges]:
         """Replace the matches of the issues in `versions` for the items in `results`.
 
-        `results` holds (item id, every match found for it); matches of other issues are
-        ignored and left as stored. An issue skips the items with id <= `after[issue]`
-        (already done by an interrupted run). A pair that still matches keeps its
-        `matched_at`, so it is not new; item_state is not touched, so nothing is notified
-        again. `meta(changes)` gives meta keys to write in the same transaction: progress
-        that commits with the batch it describes.
+        `results` holds (item id, every match found for it, as `encode_matches` gives);
+        matches of other issues are ignored and left as stored. An issue skips the items
+        with id <= `after[issue]` (already done by an interrupted run). A pair that still
+        matches keeps its `matched_at`, so it is not new; item_state is not touched, so
+        nothing is notified again. `meta(changes)` gives meta keys to write in the same
+        transaction: progress that commits with the batch it describes.
         """
         floor = after or {}
         changes = {issue: MatchChanges() for issue in versions}
@@ -634,11 +644,11 @@ class Store:
         ids = [item_id for item_id, _ in results]
         if not ids or not versions:
             return changes
-        fresh: dict[tuple[int, str], Match] = {}
+        fresh: dict[tuple[int, str], EncodedMatch] = {}
         for item_id, found in results:
             for m in found:
-                if m.issue_id in versions and item_id > floor.get(m.issue_id, 0):
-                    fresh[(item_id, m.issue_id)] = m
+                if m[0] in versions and item_id > floor.get(m[0], 0):
+                    fresh[(item_id, m[0])] = m
         issues = list(versions)
         with self.transaction() as conn:
             # The batch is a contiguous run of ids, so a range scan on the primary key finds
@@ -666,15 +676,8 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, issue_id) DO UPDATE SET "
                 "score = excluded.score, terms = excluded.terms, version = excluded.version",
                 [
-                    (
-                        item_id,
-                        issue,
-                        round(m.score, 1),
-                        hits_to_json(m.hits),
-                        versions[issue],
-                        now_s,
-                    )
-                    for (item_id, issue), m in fresh.items()
+                    (item_id, issue, score, terms, versions[issue], now_s)
+                    for (item_id, issue), (_, score, terms) in fresh.items()
                 ],
             )
             if meta is not None:

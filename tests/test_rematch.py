@@ -358,3 +358,19 @@ def test_poll_says_when_a_watchlist_changed(home: Path, httpserver: HTTPServer) 
     assert out.splitlines()[0] == (
         "Watchlist tariffs changed: run `briefer rematch` to apply it to stored items."
     )
+
+
+def test_rematch_in_worker_processes_matches_one_process(
+    home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    poll_items(many_titles(30))
+    edit_tariffs(home)
+    single = tmp_path_factory.mktemp("single") / "briefer.db"
+    shutil.copy(AppContext().paths.db, single)
+    code, out, err = run(["rematch", "--workers", "2", "--batch", "4"])
+    assert code == 0, err
+    code, out_single, err = run(["--db", str(single), "rematch", "--workers", "1"])
+    assert code == 0, err
+    assert out == out_single
+    with AppContext().open_store() as pooled, Store(single) as alone:
+        assert stored(pooled) == stored(alone)

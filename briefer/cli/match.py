@@ -18,9 +18,11 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from json.encoder import encode_basestring
+from multiprocessing.pool import AsyncResult
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -31,6 +33,8 @@ from briefer.models import Match
 from briefer.watchlist import Issue
 
 if TYPE_CHECKING:
+    from briefer.rematch import MatchBatches, Matched, Rows
+    from briefer.store import EncodedMatch
     from briefer.termstats import IssueStats, TermReport
 
 BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batches cost more
@@ -427,11 +431,19 @@ def rematch(
         total = items_to_scan(store, targets)
         matcher = ctx.matcher
         with (
-            _match_pool(matcher, _workers(workers), total) as match_batch,
+            # An explicit --workers is obeyed even for a small database.
+            _match_pool(
+                matcher, _workers(workers), small=total < _POOL_MIN_ITEMS and not workers
+            ) as match_batches,
             click.progressbar(length=total, label="Rematching", file=sys.stderr) as bar,
         ):
             report = run_rematch(
-                store, matcher, targets, batch=batch, on_batch=bar.update, match_batch=match_batch
+                store,
+                matcher,
+                targets,
+                batch=batch,
+                on_batch=bar.update,
+                match_batches=match_batches,
             )
     resumed = f", resuming after item {report.resumed_after}" if report.resumed_after else ""
     click.echo(f"Rematched {report.scanned:,} items{resumed}.")
@@ -478,11 +490,13 @@ def _select(issues: list[Issue], issue_id: str | None) -> list[Issue]:
 
 
 @contextmanager
-def _match_pool(
-    matcher: Matcher, workers: int, total: int
-) -> Iterator[Callable[[list[tuple[str, str]]], list[list[Match]]] | None]:
-    """match_many in forked workers for a large rematch; None (this process) otherwise."""
-    if workers < 2 or total < _POOL_MIN_ITEMS:
+def _match_pool(matcher: Matcher, workers: int, *, small: bool) -> Iterator[MatchBatches | None]:
+    """Batches matched in forked workers for a large rematch; None (this process) otherwise.
+
+    Up to `workers` batches are matched ahead while this process writes the previous
+    one: on two cores, writing costs about as much as matching.
+    """
+    if workers < 2 or small:
         yield None
         return
     global _worker_matcher
@@ -490,18 +504,26 @@ def _match_pool(
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
 
-        def match_batch(texts: list[tuple[str, str]]) -> list[list[Match]]:
-            # Split each batch so every worker gets a share of it.
-            size = -(-len(texts) // workers)
-            parts = [texts[i : i + size] for i in range(0, len(texts), size)]
-            return [m for part in pool.map(_match_in_worker, parts) for m in part]
+        def match_batches(batches: Iterator[Rows]) -> Iterator[Matched]:
+            # Batches are read here, in the thread that owns the store's connection.
+            ahead: deque[tuple[Rows, AsyncResult[list[list[EncodedMatch]]]]] = deque()
+            for rows in batches:
+                ahead.append((rows, pool.apply_async(_match_in_worker, (rows,))))
+                if len(ahead) > workers:
+                    done, result = ahead.popleft()
+                    yield done, result.get()
+            while ahead:
+                done, result = ahead.popleft()
+                yield done, result.get()
 
-        yield match_batch
+        yield match_batches
 
 
 _POOL_MIN_ITEMS = 50_000  # below this, starting workers costs more than it saves
 
 
-def _match_in_worker(texts: list[tuple[str, str]]) -> list[list[Match]]:
+def _match_in_worker(rows: Rows) -> list[list[EncodedMatch]]:
+    from briefer.rematch import match_rows
+
     assert _worker_matcher is not None
-    return _worker_matcher.match_many(texts, spans=True)
+    return match_rows(_worker_matcher, rows)
