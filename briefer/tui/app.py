@@ -26,7 +26,9 @@ from briefer.tui.messages import (
     MatchesFound,
     PollSkipped,
     PollStarted,
+    RematchStarted,
     SchedulerPrepared,
+    WatchlistsRematched,
 )
 from briefer.tui.polling import enabled_feed_count, poll_once
 from briefer.tui.scheduling import build_scheduler
@@ -141,6 +143,36 @@ class BrieferApp(App[None]):
             every_seconds=self.poll_seconds if self.poll_every else None,
         )
         self.scheduler.start(poll_first=True)
+        self._rematch_changed()
+
+    @work(thread=True, exclusive=True, group="rematch", exit_on_error=False)
+    def _rematch_changed(self) -> None:
+        from briefer.tui.rematching import rematch_changed
+
+        def announce(issue_ids: list[str]) -> None:
+            self.post_message(RematchStarted(issue_ids))
+
+        report = rematch_changed(self.services, announce=announce)
+        if report is not None:
+            self.post_message(WatchlistsRematched(report.issues, report.scanned))
+
+    def on_rematch_started(self, message: RematchStarted) -> None:
+        names = ", ".join(self._issue_title(i) for i in message.issue_ids)
+        self.status = Text(f"Watchlist changed ({names}): matching stored items again…")
+
+    def on_watchlists_rematched(self, message: WatchlistsRematched) -> None:
+        # A toast, not the status line: a poll finishing meanwhile would overwrite that.
+        names = ", ".join(self._issue_title(i) for i in message.issue_ids)
+        self.notify(
+            f"Applied to {message.scanned} stored items.",
+            title=f"Watchlist changed: {names}",
+            markup=False,
+        )
+        self.data_changed.publish(None)
+
+    def _issue_title(self, issue_id: str) -> str:
+        issue = self.services.issue(issue_id)
+        return issue.title if issue is not None else issue_id
 
     def _terminal_notification(self) -> Callable[[Alert], bool]:
         """With no desktop notification service: the terminal's own escape, and a toast."""

@@ -60,3 +60,16 @@ class DigestExported(Message):
 @dataclass
 class SchedulerPrepared(Message):
     """The scheduler's modules and the matcher are loaded: starting it is now quick."""
+
+
+@dataclass
+class RematchStarted(Message):
+    """Stored items are being matched again: these issues' watchlists changed."""
+
+    issue_ids: list[str]
+
+
+@dataclass
+class WatchlistsRematched(Message):
+    issue_ids: list[str]
+    scanned: int
