@@ -25,6 +25,7 @@ from briefer.watchlist import Issue
 
 VERSION_KEY = "watchlist_version:"
 PROGRESS_KEY = "rematch:"
+CACHE_MIB = 128  # page cache while rematching: well under the memory target
 BATCH = 5_000  # items per transaction: large enough to amortise the commit, short to hold
 
 
@@ -127,6 +128,7 @@ def rematch(
         done[issue.id], report.changes[issue.id] = _progress(store, issue)
     start = min(done.values())
     report.resumed_after = start
+    store.use_cache(CACHE_MIB)
     batches = store.item_texts(after=start, batch=batch)
     matched = (match_batches or partial(_match_here, matcher))(batches)
     for rows, found in matched:

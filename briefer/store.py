@@ -649,19 +649,19 @@ class Store:
             for m in found:
                 if m[0] in versions and item_id > floor.get(m[0], 0):
                     fresh[(item_id, m[0])] = m
-        issues = list(versions)
         with self.transaction() as conn:
             # The batch is a contiguous run of ids, so a range scan on the primary key finds
-            # its stored pairs; the set check keeps it exact if it is not.
+            # its stored pairs; the set check keeps it exact if it is not. Issues are
+            # filtered here: with "issue_id IN" SQLite chose the (issue_id, score) index and
+            # read every match of those issues for every batch.
             wanted = set(ids)
             stored = {
                 (item_id, issue)
                 for item_id, issue in conn.execute(
-                    f"SELECT item_id, issue_id FROM matches WHERE item_id BETWEEN ? AND ? "
-                    f"AND issue_id IN ({','.join('?' * len(issues))})",
-                    (min(ids), max(ids), *issues),
+                    "SELECT item_id, issue_id FROM matches WHERE item_id BETWEEN ? AND ?",
+                    (min(ids), max(ids)),
                 )
-                if item_id in wanted and item_id > floor.get(issue, 0)
+                if issue in versions and item_id in wanted and item_id > floor.get(issue, 0)
             }
             gone = stored.difference(fresh)
             for _, issue in gone:
@@ -672,9 +672,13 @@ class Store:
             conn.executemany("DELETE FROM matches WHERE item_id = ? AND issue_id = ?", sorted(gone))
             conn.executemany(
                 # ON CONFLICT leaves matched_at alone: a pair that still matches is not new.
+                # A row that would not change is not rewritten (rematching an unchanged
+                # watchlist writes nothing).
                 "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, issue_id) DO UPDATE SET "
-                "score = excluded.score, terms = excluded.terms, version = excluded.version",
+                "score = excluded.score, terms = excluded.terms, version = excluded.version "
+                "WHERE score IS NOT excluded.score OR terms IS NOT excluded.terms "
+                "OR version IS NOT excluded.version",
                 [
                     (item_id, issue, score, terms, versions[issue], now_s)
                     for (item_id, issue), (_, score, terms) in fresh.items()
@@ -683,6 +687,15 @@ class Store:
             if meta is not None:
                 _put_meta(conn, meta(changes))
         return changes
+
+    def use_cache(self, mib: int) -> None:
+        """A larger page cache for this connection, for a bulk job such as a rematch.
+
+        SQLite's default 2 MiB holds a small fraction of the matches indexes of a large
+        database; rewriting a million items' matches then rereads the same pages over and
+        over (twice as slow at 1,000,000 items as at 300,000).
+        """
+        self.conn.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
 
     def update_meta(self, values: Mapping[str, str], *, delete: Iterable[str] = ()) -> None:
         """Set and delete meta keys in one transaction."""
