@@ -93,7 +93,8 @@ class MatchRow:
 
     @property
     def terms(self) -> list[str]:
-        return [h.term for h in self.hits]
+        """The terms that made the match (context hits only support it; see Match.terms)."""
+        return [h.term for h in self.hits if h.kind != "context"]
 
 
 @dataclass(frozen=True, slots=True)
