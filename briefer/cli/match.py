@@ -106,7 +106,7 @@ def match(
         if explain:
             click.echo(explain_match(text, m, color=sys.stdout.isatty()))
         else:
-            click.echo(f"       {', '.join(_evidence(m))}")
+            click.echo(f"       {', '.join(m.terms)}")
 
 
 def explain_match(text: str, m: Match, *, color: bool) -> str:
@@ -126,11 +126,6 @@ def explain_match(text: str, m: Match, *, color: bool) -> str:
         where = ", ".join(repr(text[s.start : s.end]) for s in h.spans if s.field == "title")
         lines.append(f"       {h.score:5.1f}  {h.kind:<7}  {h.term}  <- {where}")
     return "\n".join(lines)
-
-
-def _evidence(m: Match) -> list[str]:
-    """The terms that made the match; context terms only explain it (see --explain)."""
-    return [h.term for h in m.hits if h.kind != "context"]
 
 
 # -- JSON lines --------------------------------------------------------------------------------
@@ -311,7 +306,7 @@ def _line(item_id: Any, found: list[Match], explain: bool) -> str:
         return f'{{"id": {key}, "matches": []}}'
     parts = []
     for m in found:
-        terms = ", ".join(encode_basestring(t) for t in _evidence(m))
+        terms = ", ".join(encode_basestring(t) for t in m.terms)
         extra = ""
         if explain:
             hits = [
