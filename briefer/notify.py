@@ -521,20 +521,8 @@ async def notify_new_matches(
     channel = desktop or DesktopNotifications()
     try:
         for alert in result.alerts:
-            via: Channel | None = None
-            if await channel.send(alert):
-                via = Channel.DESKTOP
-            elif fallback is not None:
-                try:
-                    outcome = fallback(alert)
-                    if not isinstance(outcome, bool):
-                        outcome = await outcome
-                except Exception:
-                    log.exception("notification fallback failed")
-                    outcome = False
-                via = Channel.TERMINAL if outcome else None
+            via = await deliver(alert, channel, fallback)
             if via is None:
-                log.info("not delivered: %s: %s", alert.title, alert.body.replace("\n", " | "))
                 continue
             result.delivered.append(alert)
             result.channel = via
@@ -544,6 +532,38 @@ async def notify_new_matches(
         if own:
             channel.close()
     return result
+
+
+async def deliver(
+    alert: Alert, desktop: DesktopNotifications, fallback: Fallback | None
+) -> Channel | None:
+    """The desktop first, then `fallback`; None (and a log line) when neither reached anyone."""
+    if await desktop.send(alert):
+        return Channel.DESKTOP
+    if fallback is not None:
+        try:
+            outcome = fallback(alert)
+            if not isinstance(outcome, bool):
+                outcome = await outcome
+        except Exception:
+            log.exception("notification fallback failed")
+            outcome = False
+        if outcome:
+            return Channel.TERMINAL
+    log.info("not delivered: %s: %s", alert.title, alert.body.replace("\n", " | "))
+    return None
+
+
+def digest_alert(paths: Sequence[Path]) -> Alert:
+    """ "Digest ready", naming the files the scheduled digest wrote."""
+    return Alert(
+        issue_id="digest",
+        title="Digest ready",
+        lines=tuple(str(p) for p in paths),
+        item_ids=(),
+        links=(),
+        score=0.0,
+    )
 
 
 async def probe_channel(*, env: Mapping[str, str] | None = None) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -50,6 +49,9 @@ from briefer.notify import (
     IssueLike,
     NotifyResult,
     OnClick,
+    deliver,
+    digest_alert,
+    in_quiet_hours,
     notify_new_matches,
 )
 
@@ -271,6 +273,15 @@ class NotifyStep:
             self.on_result(result)
         return result
 
+    async def announce_digest(self, paths: Sequence[Path], *, now: datetime | None = None) -> None:
+        """Say "Digest ready" (not in quiet hours, nor with notifications off)."""
+        settings = self.config.notify
+        if not paths or not settings.enabled:
+            return
+        if in_quiet_hours(settings.quiet_hours, now or datetime.now(UTC)):
+            return
+        await deliver(digest_alert(paths), self.desktop, self.fallback)
+
     def close(self) -> None:
         self.desktop.close()
         if self._store is not None:
@@ -317,6 +328,7 @@ class BrieferScheduler:
         lock: PollerLock | None = None,
         notify: Callable[[PollReport], Awaitable[object]] | None = None,
         digest: Callable[[], object] | None = None,
+        on_digest: Callable[[list[Path]], Awaitable[object]] | None = None,
         on_report: Callable[[PollReport], object] | None = None,
         on_status: Callable[[PollerState], object] | None = None,
         on_external_change: Callable[[], object] | None = None,
@@ -335,6 +347,7 @@ class BrieferScheduler:
         self.lock = lock
         self.notify = notify
         self.digest = digest
+        self.on_digest = on_digest
         self.on_report = on_report
         self.on_status = on_status
         self.on_external_change = on_external_change
@@ -526,11 +539,16 @@ class BrieferScheduler:
             return False
         try:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._digest_pool, self.digest)
+            written = await loop.run_in_executor(self._digest_pool, self.digest)
         except Exception as exc:
             self._failed("writing the daily digest", exc)
             return False
         log.info("daily digest written")
+        if self.on_digest is not None and isinstance(written, list) and written:
+            try:
+                await self.on_digest(written)
+            except Exception as exc:  # the digest is written; only the announcement failed
+                self._failed("announcing the daily digest", exc)
         return True
 
     def _set_state(self, state: PollerState) -> None:
@@ -578,26 +596,15 @@ def _log_report(report: PollReport) -> None:
 # -- the daily digest --------------------------------------------------------------------------
 
 
-def write_scheduled_digest(config: Config, issues: Sequence[IssueLike]) -> object:
-    """The daily digest job (blocking, in a thread, with its own Store).
-
-    Defers to briefer.digest: its `write_scheduled_digest(config)` if it has one, else
-    `write_daily_digest(config, store, issues, baselines)` with the seed baselines.
-    """
-    try:
-        digest = importlib.import_module("briefer.digest")
-    except ImportError:
-        log.warning("daily digest skipped: briefer.digest is not available")
-        return None
-    scheduled = getattr(digest, "write_scheduled_digest", None)
-    if scheduled is not None:
-        return scheduled(config)
+def write_scheduled_digest(config: Config, issues: Sequence[IssueLike]) -> list[Path]:
+    """The daily digest job (blocking, in a thread, with its own Store)."""
     from briefer.baseline import baselines, load_seeds
+    from briefer.digest import write_daily_digest
     from briefer.store import Store
 
     notes = baselines(load_seeds(config.seed_dirs), [issue.id for issue in issues])
     with Store(config.paths.db) as store:
-        written = digest.write_daily_digest(config, store, issues, notes)
+        written = write_daily_digest(config, store, issues, notes)
     log.info("digest written: %s", ", ".join(str(p) for p in written))
     return written
 
@@ -645,6 +652,7 @@ def create_scheduler(
         lock=PollerLock(config.paths.lock),
         notify=step,
         digest=(lambda: write_scheduled_digest(config, issues)) if digest else None,
+        on_digest=step.announce_digest if step is not None else None,
         on_report=on_report,
         on_status=on_status,
         on_external_change=on_external_change,

@@ -460,3 +460,33 @@ async def test_scheduled_polls_notify_each_item_exactly_once(
     assert await restarted.tick() is TickOutcome.POLLED
     assert [c["summary"] for c in fake_notifyd.calls()[2:]] == ["New on Fentanyl"]
     await restarted.aclose()
+
+
+async def test_scheduled_digest_says_digest_ready_except_in_quiet_hours(
+    tmp_path: Path, fake_notifyd: FakeNotifyd
+) -> None:
+    from briefer.scheduler import NotifyStep
+
+    local = FIXED_NOW.astimezone()
+    quiet = (
+        (local - timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        (local + timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    written = [tmp_path / "digests" / "2026-11-23.md", tmp_path / "digests" / "2026-11-23.html"]
+    step = NotifyStep(make_config(tmp_path, quiet_hours=quiet), ISSUES)
+    try:
+        await step.announce_digest(written, now=FIXED_NOW)
+        assert fake_notifyd.calls() == []  # quiet hours hold it back
+        await step.announce_digest(written, now=FIXED_NOW + timedelta(hours=3))
+    finally:
+        step.close()
+    [call] = fake_notifyd.calls()
+    assert (call["app_name"], call["summary"]) == ("briefer", "Digest ready")
+    assert call["body"] == "\n".join(str(p) for p in written)
+
+    off = NotifyStep(make_config(tmp_path, enabled=False), ISSUES)
+    try:
+        await off.announce_digest(written, now=FIXED_NOW + timedelta(hours=3))
+    finally:
+        off.close()
+    assert len(fake_notifyd.calls()) == 1

@@ -462,11 +462,20 @@ async def test_the_digest_job_writes_the_daily_digest(tmp_path: Path) -> None:
             ],
             now=datetime.now(UTC),
         )
+    announced: list[list[Path]] = []
+
+    async def on_digest(paths: list[Path]) -> None:
+        announced.append(paths)
+
     sched = BrieferScheduler(
-        config, FakePoll(), digest=lambda: write_scheduled_digest(config, issues)
+        config,
+        FakePoll(),
+        digest=lambda: write_scheduled_digest(config, issues),
+        on_digest=on_digest,
     )
     assert await sched.run_digest() is True
     written = sorted(config.digest_folder.glob("*.md"))
     assert len(written) == 1
     assert "Fentanyl seizure at Nogales" in written[0].read_text(encoding="utf-8")
+    assert announced == [written]  # then "Digest ready" names the file
     sched.shutdown()
