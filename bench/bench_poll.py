@@ -110,7 +110,7 @@ class FeedServer:
 
 def briefer_polls(urls: list[str], home: Path) -> tuple[float, float, float, int]:
     feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
-    (home / "config.toml").write_text(f"[poll]\nconcurrency = 50\nper_host = 50\n{feeds}")
+    (home / "config.toml").write_text(f"[poll]\nconcurrency = 100\nper_host = 100\n{feeds}")
     os.environ["BRIEFER_HOME"] = str(home)
     ctx = AppContext()
     config = ctx.config

@@ -230,7 +230,7 @@ def _poll(data: Any, origin: Path) -> PollSettings:
     return PollSettings(
         interval_minutes=t.integer("interval_minutes", 30, low=5, high=24 * 60),
         concurrency=t.integer("concurrency", 20, low=1, high=200),
-        per_host=t.integer("per_host", 4, low=1, high=50),
+        per_host=t.integer("per_host", 4, low=1, high=200),
         timeout_seconds=t.number("timeout_seconds", 30, low=1, high=600),
         max_feed_mb=t.number("max_feed_mb", 10, low=0.1, high=200),
     )
