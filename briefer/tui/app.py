@@ -26,11 +26,10 @@ from briefer.tui.messages import (
     MatchesFound,
     PollSkipped,
     PollStarted,
-    RematchStarted,
     SchedulerPrepared,
-    WatchlistsRematched,
 )
 from briefer.tui.polling import enabled_feed_count, poll_once
+from briefer.tui.rematching import RematchOnStart
 from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.feeds import FeedsScreen
@@ -56,7 +55,7 @@ NAVIGATION_KEYS = [
 ]
 
 
-class BrieferApp(App[None]):
+class BrieferApp(RematchOnStart, App[None]):
     CSS_PATH = "briefer.tcss"
     TITLE = "briefer"
     SUB_TITLE = "US-Mexico security and trade"
@@ -144,35 +143,6 @@ class BrieferApp(App[None]):
         )
         self.scheduler.start(poll_first=True)
         self._rematch_changed()
-
-    @work(thread=True, exclusive=True, group="rematch", exit_on_error=False)
-    def _rematch_changed(self) -> None:
-        from briefer.tui.rematching import rematch_changed
-
-        def announce(issue_ids: list[str]) -> None:
-            self.post_message(RematchStarted(issue_ids))
-
-        report = rematch_changed(self.services, announce=announce)
-        if report is not None:
-            self.post_message(WatchlistsRematched(report.issues, report.scanned))
-
-    def on_rematch_started(self, message: RematchStarted) -> None:
-        names = ", ".join(self._issue_title(i) for i in message.issue_ids)
-        self.status = Text(f"Watchlist changed ({names}): matching stored items again…")
-
-    def on_watchlists_rematched(self, message: WatchlistsRematched) -> None:
-        # A toast, not the status line: a poll finishing meanwhile would overwrite that.
-        names = ", ".join(self._issue_title(i) for i in message.issue_ids)
-        self.notify(
-            f"Applied to {message.scanned} stored items.",
-            title=f"Watchlist changed: {names}",
-            markup=False,
-        )
-        self.data_changed.publish(None)
-
-    def _issue_title(self, issue_id: str) -> str:
-        issue = self.services.issue(issue_id)
-        return issue.title if issue is not None else issue_id
 
     def _terminal_notification(self) -> Callable[[Alert], bool]:
         """With no desktop notification service: the terminal's own escape, and a toast."""
@@ -307,37 +277,6 @@ class BrieferApp(App[None]):
     def on_digest_exported(self, message: DigestExported) -> None:
         where = "\n".join(message.paths) or "nothing was written"
         self.notify(where, title="Digest written", markup=False, timeout=8)
-
-    # -- feeds in the user's config --------------------------------------------------------
-
-    def reload_config(self) -> None:
-        from briefer.config import load_config
-
-        self.services.config = load_config(self.services.config.paths)
-
-    def add_feed(self, url: str, title: str | None) -> None:
-        from briefer.feeds_file import add_feed
-
-        try:
-            added = add_feed(self.services.config.paths.config_file, url, title)
-            self.reload_config()
-        except BrieferError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.notify("Feed added" if added else "That feed is already in your config", timeout=3)
-        if added:
-            self.poll_now(urls=[url])
-
-    def remove_feed(self, url: str) -> None:
-        from briefer.feeds_file import remove_feed
-
-        try:
-            removed = remove_feed(self.services.config.paths.config_file, url)
-            self.reload_config()
-        except BrieferError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.notify("Feed removed" if removed else "That feed was not in your config", timeout=3)
 
     # -- navigation ------------------------------------------------------------------------
 

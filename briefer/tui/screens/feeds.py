@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
+from briefer.errors import BrieferError
 from briefer.store import FeedRow
 from briefer.tui.briefing import feed_rows
 from briefer.tui.messages import FeedsLoaded
@@ -151,10 +152,40 @@ class FeedsScreen(ServicesMixin, Screen[None]):
     def action_add_feed(self) -> None:
         def added(answer: tuple[str, str | None] | None) -> None:
             if answer is not None:
-                self.briefer.add_feed(*answer)
+                self.add_feed(*answer)
                 self.reload()
 
         self.app.push_screen(AddFeedDialog(), added)
+
+    # Feeds live in the user's config file; the database only keeps their state.
+    def add_feed(self, url: str, title: str | None) -> None:
+        from briefer.feeds_file import add_feed
+
+        try:
+            added = add_feed(self.services.config.paths.config_file, url, title)
+            self._reload_config()
+        except BrieferError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify("Feed added" if added else "That feed is already in your config", timeout=3)
+        if added:
+            self.briefer.poll_now(urls=[url])
+
+    def remove_feed(self, url: str) -> None:
+        from briefer.feeds_file import remove_feed
+
+        try:
+            removed = remove_feed(self.services.config.paths.config_file, url)
+            self._reload_config()
+        except BrieferError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify("Feed removed" if removed else "That feed was not in your config", timeout=3)
+
+    def _reload_config(self) -> None:
+        from briefer.config import load_config
+
+        self.services.config = load_config(self.services.config.paths)
 
     def action_remove_feed(self) -> None:
         url = self.selected_url
@@ -163,7 +194,7 @@ class FeedsScreen(ServicesMixin, Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.briefer.remove_feed(url)
+                self.remove_feed(url)
                 self.reload()
 
         question = Text("Remove this feed from your config?\n\n") + Text(clean(url), "bold")
