@@ -8,31 +8,27 @@ feed sends can reach the terminal.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
 from rich.text import Text
 
 from briefer.models import TermHit
+from briefer.sanitize import clean_text
 
-# C0 and C1 controls (which include ESC and CSI) and DEL; tabs and newlines are handled
-# by the callers that allow them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
-_SPACES = re.compile(r"\s+")
+_NO_LIMIT = 1_000_000  # display text is capped where it is stored, not here
 
 HIGHLIGHT = "bold reverse"
 SPARK_BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def clean(text: str, *, one_line: bool = True) -> str:
-    """Strip escape sequences and control characters; collapse whitespace for one-liners."""
-    text = _ESCAPE_SEQUENCE.sub("", text or "")
-    text = _CONTROL.sub("", text)
-    if one_line:
-        return _SPACES.sub(" ", text).strip()
-    return text.replace("\t", "    ").strip()
+    """Strip escape sequences and control characters; collapse whitespace for one-liners.
+
+    Stored text was cleaned at parse time; this is the last line of defence before the
+    terminal, with the same rules (briefer.sanitize), for rows that came from elsewhere.
+    """
+    return clean_text(text, _NO_LIMIT, html=False, multiline=not one_line)
 
 
 def highlighted(
