@@ -832,8 +832,7 @@ class Store:
             "count(DISTINCT CASE WHEN i.published >= ? THEN i.feed_id END) "
             "FROM matches m JOIN items i ON i.id = m.item_id "
             "LEFT JOIN item_state s ON s.item_id = i.id "
-            "WHERE m.issue_id = ? AND NOT EXISTS (SELECT 1 FROM feedback d "
-            "WHERE d.item_id = m.item_id AND d.issue_id = m.issue_id)",
+            f"WHERE m.issue_id = ? AND {_NOT_DISMISSED}",
             (to_db_time(since), to_db_time(since), issue_id),
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
