@@ -56,6 +56,11 @@ class Item:
     link: str | None
     published: datetime  # timezone-aware UTC
     author: str = ""
+    # The outlet that published it, when the feed is an aggregator (Google News' <source>
+    # element or the title's " - Outlet" suffix, which is then cut from `title`); "" when the
+    # feed is the outlet itself.
+    outlet: str = ""
+    outlet_url: str | None = None
 
     @property
     def content_hash(self) -> str:
