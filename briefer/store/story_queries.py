@@ -54,17 +54,25 @@ WITH mi AS (
     AND NOT EXISTS (
         SELECT 1 FROM story_dismissals sd
         WHERE sd.story_id = {STORY} AND sd.issue_id = m.issue_id
-    )
+    ) {{since}}
 ), agg AS (
     SELECT story, count(*) AS items, sum(read = 0) AS unread, sum(read) AS nread,
         max(starred) AS starred, max(score) AS score, min(published) AS first_seen,
         max(published) AS last_update, count(DISTINCT outlet) AS outlets,
-        group_concat(DISTINCT nullif(lang, '')) AS langs
+        group_concat(DISTINCT nullif(lang, '')) AS langs,
+        max(CASE WHEN pos = 1 THEN item_id END) AS head_id,
+        max(CASE WHEN pos = 1 THEN title END) AS head_title,
+        max(CASE WHEN pos = 1 THEN link END) AS head_link,
+        max(CASE WHEN pos = 1 THEN terms END) AS head_terms
     FROM mi GROUP BY story
 )
-SELECT agg.*, mi.item_id, mi.title, mi.link, mi.terms
-FROM agg JOIN mi ON mi.story = agg.story AND mi.pos = 1
+SELECT * FROM agg
 """
+# Only stories with an item published since :since (most of an issue's stories are old).
+_SINCE = (
+    f"AND {STORY} IN (SELECT coalesce(story_id, id) FROM items "
+    "WHERE published >= :since AND published < :until)"
+)
 
 _END_OF_TIME = "9999-12-31T23:59:59Z"
 
@@ -97,15 +105,16 @@ class StoryQueriesMixin(StoreBase):
             "until": to_db_time(until) if until is not None else _END_OF_TIME,
         }
         if since is not None:
-            where.append("agg.last_update >= :since")
+            where.append("last_update >= :since")
             params["since"] = to_db_time(since)
         if starred_only:
-            where.append("agg.starred = 1")
+            where.append("starred = 1")
         if unread_only:
-            where.append("agg.unread > 0")
-        sql = _STORIES + (f" WHERE {' AND '.join(where)}" if where else "")
+            where.append("unread > 0")
+        sql = _STORIES.format(since=_SINCE if since is not None else "")
+        sql += f" WHERE {' AND '.join(where)}" if where else ""
         if order == "new":
-            sql += " ORDER BY agg.last_update DESC, agg.score DESC, agg.story DESC"
+            sql += " ORDER BY last_update DESC, score DESC, story DESC"
             if limit is not None:
                 sql += " LIMIT :limit"
                 params["limit"] = limit
@@ -156,7 +165,8 @@ class StoryQueriesMixin(StoreBase):
     def story_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
         """(stories with unread items, stories first seen since `since`, all stories)."""
         row = self.conn.execute(
-            f"SELECT sum(unread > 0), sum(first_seen >= :since), count(*) FROM ({_STORIES})",
+            "SELECT sum(unread > 0), sum(first_seen >= :since), count(*) "
+            f"FROM ({_STORIES.format(since='')})",
             {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(since)},
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
@@ -166,7 +176,7 @@ class StoryQueriesMixin(StoreBase):
         start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
         counts = dict(
             self.conn.execute(
-                f"SELECT substr(first_seen, 1, 10), count(*) FROM ({_STORIES}) "
+                f"SELECT substr(first_seen, 1, 10), count(*) FROM ({_STORIES.format(since='')}) "
                 "WHERE first_seen >= :start GROUP BY 1",
                 {"issue": issue_id, "until": _END_OF_TIME, "start": to_db_time(start)},
             ).fetchall()
