@@ -192,9 +192,12 @@ class BrieferScheduler:
 
     # -- lifecycle --
 
-    def start(self, *, poll_first: bool = True) -> None:
-        """Start on the running loop (raises outside one, as APScheduler does)."""
-        asyncio.get_running_loop()
+    def prepare(self, *, poll_first: bool = True) -> None:
+        """Build the schedule without starting it. Any thread may call this: the app does,
+        from a worker, so its loop never pays for APScheduler's set-up (the local zone is
+        read from disk) nor for starting the poll thread."""
+        if self.scheduler is not None:
+            return
         scheduler = AsyncIOScheduler(
             job_defaults={
                 "coalesce": True,
@@ -219,8 +222,15 @@ class BrieferScheduler:
                 name="daily digest",
                 misfire_grace_time=DIGEST_MISFIRE_GRACE,
             )
-        scheduler.start()
         self.scheduler = scheduler
+        self._pool.submit(_nothing)  # its thread starts here, not in the first poll's step
+
+    def start(self, *, poll_first: bool = True) -> None:
+        """Start on the running loop (raises outside one, as APScheduler does)."""
+        asyncio.get_running_loop()
+        self.prepare(poll_first=poll_first)
+        assert self.scheduler is not None
+        self.scheduler.start()
 
     def poll_now(self, *, every: bool = False, urls: Sequence[str] | None = None) -> Waiter:
         """Poll `every` feed, or just `urls`, or the due ones, as soon as no poll runs.
@@ -244,6 +254,11 @@ class BrieferScheduler:
         if self._serving is None or self._serving.done():
             self._serving = loop.create_task(self._serve_requests())
         return waiter
+
+    @property
+    def polling(self) -> bool:
+        """Whether a poll of this process is running now."""
+        return self._in_flight is not None and not self._in_flight.done()
 
     def next_tick(self) -> datetime | None:
         job = self.scheduler.get_job("tick") if self.scheduler is not None else None
@@ -424,6 +439,10 @@ class BrieferScheduler:
                 self.hooks.on_error(exc)
             except Exception:
                 log.exception("on_error hook failed")
+
+
+def _nothing() -> None:
+    pass
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

@@ -98,8 +98,14 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
             self.store.set_meta(THEME_KEY, theme)
 
     def _watch_database(self) -> None:
-        """Reload the screens when another connection committed: this app's polls (at once,
-        when they report) or a running daemon (found by the timer). Cheap: one PRAGMA."""
+        """The timer: reload the screens when a running daemon (or any other process)
+        committed. Not while this app polls: each feed commits, and reloading the screens
+        every few seconds meanwhile stalls them; the poll's report reloads once, at its end."""
+        if self.scheduler is None or not self.scheduler.polling:
+            self._reload_if_changed()
+
+    def _reload_if_changed(self) -> None:
+        """Reload the screens if another connection committed since we last looked (one PRAGMA)."""
         version = self.store.data_version()
         if version != self._data_version:
             self._data_version = version

@@ -62,7 +62,10 @@ class DigestExported(Message):
 
 @dataclass
 class SchedulerPrepared(Message):
-    """The scheduler's modules and the matcher are loaded: starting it is now quick."""
+    """The scheduler is built (a BrieferScheduler; typed loosely so that this module does
+    not load APScheduler): starting it on the loop is now quick."""
+
+    scheduler: object
 
 
 @dataclass

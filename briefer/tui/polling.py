@@ -107,33 +107,26 @@ class PollsFeeds:
 
     @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
     def _prepare_scheduler(self) -> None:
-        # APScheduler, the notifier, the matcher and the parse workers take a few hundred ms
-        # to import, build and start; doing it here keeps the screen from waiting for them.
-        import briefer.scheduler  # noqa: F401
-        from briefer.poller import parse_pool
-
-        services = self._app.services
-        if services.matcher_factory is not None:
-            # The workers match with the same watchlists as the app's own matcher.
-            self.parse_pool = parse_pool(services.matcher_factory().issues)
-        self._app.post_message(SchedulerPrepared())
-
-    def on_scheduler_prepared(self) -> None:
-        """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
+        # Importing APScheduler and the notifier, building the matcher, starting the parse
+        # workers and the schedule take a few hundred ms: here, not on the screen's loop.
         from briefer.notify_step import NotifyOptions
+        from briefer.poller import parse_pool
         from briefer.scheduler import SchedulerHooks, ScheduleSettings, create_scheduler
 
         app = self._app
         services = app.services
+        matcher = services.matcher_factory() if services.matcher_factory else None
+        if matcher is not None:
+            # The workers match with the same watchlists as the app's own matcher.
+            self.parse_pool = parse_pool(matcher.issues)
         if app.poll_every:  # the demo: every feed, every few seconds
             settings = ScheduleSettings(tick_seconds=app.poll_seconds, every=True)
         elif app.poll_on_start:
             settings = ScheduleSettings()
         else:
             settings = ScheduleSettings(tick_seconds=None)
-        matcher = services.matcher_factory() if services.matcher_factory else None
         notify = services.config.notify.enabled
-        self.scheduler = create_scheduler(
+        scheduler = create_scheduler(
             services.config,
             services.issues,
             matcher,  # type: ignore[arg-type]
@@ -145,6 +138,13 @@ class PollsFeeds:
             settings=settings,
             notify=NotifyOptions(fallback=self._terminal_notification()) if notify else None,
         )
+        scheduler.prepare(poll_first=app.poll_on_start)
+        app.post_message(SchedulerPrepared(scheduler))
+
+    def on_scheduler_prepared(self, message: SchedulerPrepared) -> None:
+        """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
+        app = self._app
+        self.scheduler = cast("BrieferScheduler", message.scheduler)
         self.scheduler.start(poll_first=app.poll_on_start)
         if self._scheduler_ready is not None:
             self._scheduler_ready.set()
@@ -179,13 +179,13 @@ class PollsFeeds:
 
     @work(group="poll", exit_on_error=False)
     async def _request_poll(self, urls: list[str] | None, every: bool) -> None:
-        from briefer.scheduler import TickOutcome
-
         if self.scheduler is None:
             if self._scheduler_ready is None:  # polling was off: start it for this request
                 self._scheduler_ready = asyncio.Event()
                 self._prepare_scheduler()
             await self._scheduler_ready.wait()
+        from briefer.scheduler import TickOutcome  # loaded by now, by _prepare_scheduler
+
         scheduler = self.scheduler
         assert scheduler is not None
         outcome = await scheduler.poll_now(every=every, urls=urls)
@@ -239,7 +239,7 @@ class PollsFeeds:
                 markup=False,
             )
         app.status = status
-        app._watch_database()  # reload now, and only if the poll wrote anything
+        app._reload_if_changed()  # now, and only if the poll wrote anything
 
     def on_matches_found(self, message: MatchesFound) -> None:
         app = self._app
