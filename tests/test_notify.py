@@ -274,12 +274,12 @@ async def test_click_opens_the_item(
 async def test_click_opens_the_link_in_the_browser_by_default(
     tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import briefer.notify
+    import briefer.notify.desktop
 
     opened: asyncio.Queue[str] = asyncio.Queue()
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(
-        briefer.notify.webbrowser,
+        briefer.notify.desktop.webbrowser,
         "open",
         lambda url: loop.call_soon_threadsafe(opened.put_nowait, url),
     )
