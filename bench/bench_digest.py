@@ -10,6 +10,7 @@ and dumped naively with json.dumps. Target: every format under 1 s.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from briefer.digest import Period, build_digest
-from briefer.digest_render import FORMATS, render
+from briefer.digest.render import FORMATS, render
 from briefer.models import FetchResult, FetchStatus, Item, Match, ParsedFeed, TermHit
 from briefer.store import Store
 
@@ -154,7 +155,7 @@ def main() -> None:
         print(f"{'build model':<26}{t_build:>9.3f}{t_build / t_naive:>9.1f}")
         worst = 0.0
         for fmt in FORMATS:
-            t_render = best_of(args.repeat, lambda fmt=fmt: render(digest, fmt))
+            t_render = best_of(args.repeat, functools.partial(render, digest, fmt))
             total = t_build + t_render
             worst = max(worst, total)
             size = len(render(digest, fmt).encode("utf-8")) / 1e6

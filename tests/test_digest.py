@@ -8,7 +8,6 @@ if the sanitiser upstream missed something.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -16,39 +15,40 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import feedparser
 import jsonschema
 import pytest
+import tzlocal
 from markdown_it import MarkdownIt
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from briefer.config import Config, DigestSettings, Paths, load_config
 from briefer.digest import (
     Digest,
     Period,
     build_digest,
-    cluster_titles,
     default_period,
     last_export,
     local_tz,
-    normalise_title,
     period_for_day,
     period_since,
     record_export,
-    safe_http_link,
     write_daily_digest,
 )
-from briefer.digest_render import FORMATS, md_escape, render, to_json_dict
+from briefer.digest.group import cluster_titles, normalise_title
+from briefer.digest.json_data import to_json_dict
+from briefer.digest.markdown import md_escape
+from briefer.digest.render import FORMATS, render
 from briefer.models import FetchResult, FetchStatus, Match
 from briefer.store import Store, to_db_time
 from tests.factory import FIXED_NOW, add_feed, hit, item
 
 REPO = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "digest"
 SCHEMA = REPO / "docs" / "digest.schema.json"
 CST = timezone(timedelta(hours=-6), "CST")  # fixed: golden output never depends on the machine
-UPDATE = bool(os.environ.get("BRIEFER_UPDATE_GOLDEN"))
 
 
 @dataclass(frozen=True)
@@ -287,27 +287,31 @@ def markdown_to_html(text: str) -> str:
 # -- golden files --------------------------------------------------------------------------------
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"{path} was missing and has been written; check it and run again")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs (BRIEFER_UPDATE_GOLDEN=1)"
+class TextFile(SingleFileSnapshotExtension):
+    """One readable file per rendering (tests/__snapshots__/test_digest/*), diffed as text."""
+
+    _write_mode = WriteMode.TEXT
+
+
+def golden(snapshot: SnapshotAssertion, fmt: str) -> SnapshotAssertion:
+    """Compare with the stored file; `pytest --snapshot-update` rewrites it after a change."""
+    extension = type(f"TextFile_{fmt}", (TextFile,), {"_file_extension": fmt})
+    return snapshot.use_extension(extension)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_golden_fixture(store: Store, fmt: str) -> None:
-    check_golden(f"fixture.{fmt}", render(fixture_digest(store), fmt))
+def test_golden_fixture(store: Store, fmt: str, snapshot: SnapshotAssertion) -> None:
+    assert render(fixture_digest(store), fmt) == golden(snapshot, fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_golden_empty_period_is_a_nothing_new_digest(store: Store, fmt: str) -> None:
+def test_golden_empty_period_is_a_nothing_new_digest(
+    store: Store, fmt: str, snapshot: SnapshotAssertion
+) -> None:
     empty = fixture_digest(store, period_for_day(date(2026, 12, 1), CST))
     assert empty.is_empty and empty.story_count == 0
     text = render(empty, fmt)
-    check_golden(f"empty.{fmt}", text)
+    assert text == golden(snapshot, fmt)
     if fmt in ("md", "html"):
         assert "Nothing new" in text
 
@@ -508,24 +512,16 @@ def test_hostile_links_are_dropped_everywhere(tmp_path: Path) -> None:
     d = hostile_digest(tmp_path)
     links = [s.link for e in d.sections[0].entries for s in e.sources]
     assert len(links) == len(HOSTILE_LINKS)
-    assert links.count(None) == len(links) - 1  # only the https one with ")[y](" survives
+    # Only the two http(s) ones survive, as links whose odd characters each format encodes.
     kept = [link for link in links if link]
-    assert kept == ["https://ok.example/x)[y](javascript:alert(1)"]
+    assert kept == ['https://ok.example/a"onmouseover="alert(1)', HOSTILE_LINKS[4]]
     md = render(d, "md")
     assert "(https://ok.example/x%29%5By%5D%28javascript:alert%281%29)" in md
+    assert "(https://ok.example/a%22onmouseover=%22alert%281%29)" in md
+    assert 'href="https://ok.example/a&#34;onmouseover=&#34;alert(1)"' in render(d, "html")
     data = to_json_dict(d)
     for entry in data["issues"][0]["entries"]:
         assert entry["link"] is None or entry["link"].startswith("https://")
-
-
-def test_safe_http_link() -> None:
-    assert safe_http_link("https://a.example/x?y=1&z=2") == "https://a.example/x?y=1&z=2"
-    assert safe_http_link("HTTP://A.example") == "HTTP://A.example"
-    odd_but_http = "https://ok.example/x)[y](javascript:alert(1)"
-    assert safe_http_link(odd_but_http) == odd_but_http  # http(s): a link, percent-encoded in md
-    bad_links = [x for x in HOSTILE_LINKS if x != odd_but_http]
-    for bad in [*bad_links, "", None, "https://", "http:///path", "https://a b.example"]:
-        assert safe_http_link(bad) is None, bad
 
 
 def test_md_escape_leaves_nothing_active() -> None:
@@ -607,7 +603,7 @@ def test_hostile_atom_is_well_formed_and_its_html_inert(tmp_path: Path) -> None:
 
 def test_digest_modules_do_not_load_click_or_textual() -> None:
     code = (
-        "import sys, briefer.digest, briefer.digest_render\n"
+        "import sys, briefer.digest\n"
         "print(','.join(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('textual', 'click'))))\n"
     )
@@ -663,11 +659,18 @@ def test_cluster_titles_scales_to_a_busy_day() -> None:
     assert all(len(g) == 2 for g in groups[:10])
 
 
-def test_local_tz_prefers_an_iana_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_tz_is_an_iana_zone_and_survives_a_bad_tz(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "America/Mexico_City")
-    assert str(local_tz()) == "America/Mexico_City"
-    monkeypatch.setenv("TZ", "Not/AZone")
-    assert local_tz() is not None
+    tzlocal.reload_localzone()
+    try:
+        assert str(local_tz()) == "America/Mexico_City"
+        monkeypatch.setenv("TZ", "Not/AZone")
+        with pytest.raises(ZoneInfoNotFoundError):
+            tzlocal.reload_localzone()
+        assert local_tz().utcoffset(datetime.now()) is not None  # a fixed offset, not a crash
+    finally:
+        monkeypatch.undo()
+        tzlocal.reload_localzone()
 
 
 def test_since_last_export_takes_late_arrivals_but_not_a_new_feeds_backlog(
@@ -690,3 +693,27 @@ def test_since_last_export_takes_late_arrivals_but_not_a_new_feeds_backlog(
     assert [e.title for e in rolling.sections[2].entries] == [late]
     explicit = fixture_digest(store, replace(PERIOD, kind="since"))
     assert explicit.sections[2].entries == ()  # --since means published since, as asked
+
+
+def test_xml_invalid_characters_never_reach_atom_or_html(tmp_path: Path) -> None:
+    store = Store(tmp_path / "odd.db")
+    title = "Tariffs\ufffe on steel\uffff \x0bagain\x0c"
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO feeds(url, title, added) VALUES ('https://odd.example/rss', ?, ?)",
+            ("Odd\uffff Feed", to_db_time(FIXED_NOW)),
+        )
+        cur = conn.execute(
+            "INSERT INTO items(feed_id, guid, link, title, summary, published, fetched, "
+            "content_hash) VALUES (1, 'o1', 'https://odd.example/1', ?, '', ?, ?, 'x')",
+            (title, to_db_time(at(9)), to_db_time(FIXED_NOW)),
+        )
+        conn.execute(
+            "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+            "VALUES (?, 'tariffs', 90, '[]', '', ?)",
+            (cur.lastrowid, to_db_time(FIXED_NOW)),
+        )
+    d = build_digest(store, [ISSUES[0]], BASELINES, PERIOD, tz=CST, now=FIXED_NOW)
+    assert d.sections[0].entries[0].title == "Tariffs on steel again"
+    ElementTree.fromstring(render(d, "atom").encode("utf-8"))  # well-formed XML
+    assert not feedparser.parse(render(d, "atom")).bozo

@@ -20,7 +20,7 @@ from briefer.digest import (
     record_export,
     write_digest,
 )
-from briefer.digest_render import EXTENSIONS, FORMATS, render
+from briefer.digest.render import EXTENSIONS, FORMATS, render
 from briefer.errors import InputFileError
 
 SUFFIX_FORMATS = {

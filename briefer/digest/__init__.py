@@ -1,0 +1,59 @@
+"""The digest: what moved on each watched issue in a period, read against its baseline.
+
+One module per job, imported in this order (no cycles):
+- `model`: the plain data (`Digest` -> `IssueSection` -> `DigestEntry` -> `DigestSource`).
+- `period`: which period a digest covers, the local zone (tzlocal), the last-export mark.
+- `group`: near-duplicate headlines merged into one entry.
+- `build`: the model from the store, every string sanitised (briefer.sanitize).
+- `markdown`, `filters`, `json_data`, `render`: Markdown, HTML, JSON and Atom.
+- `write`: files, atomically; `write_daily_digest` for the scheduler and the TUI.
+"""
+
+from briefer.digest.build import build_digest, feed_problems
+from briefer.digest.model import (
+    Digest,
+    DigestEntry,
+    DigestSource,
+    FeedProblem,
+    HasSummary,
+    IssueLike,
+    IssueSection,
+)
+from briefer.digest.period import (
+    LAST_EXPORT_KEY,
+    Period,
+    default_period,
+    last_export,
+    local_tz,
+    period_for_day,
+    period_since,
+    record_export,
+)
+from briefer.digest.render import EXTENSIONS, FORMATS, MEDIA_TYPES, render
+from briefer.digest.write import write_daily_digest, write_digest
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "LAST_EXPORT_KEY",
+    "MEDIA_TYPES",
+    "Digest",
+    "DigestEntry",
+    "DigestSource",
+    "FeedProblem",
+    "HasSummary",
+    "IssueLike",
+    "IssueSection",
+    "Period",
+    "build_digest",
+    "default_period",
+    "feed_problems",
+    "last_export",
+    "local_tz",
+    "period_for_day",
+    "period_since",
+    "record_export",
+    "render",
+    "write_daily_digest",
+    "write_digest",
+]
