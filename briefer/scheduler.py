@@ -253,8 +253,6 @@ class NotifyStep:
         self._store: Store | None = None
 
     async def __call__(self, report: PollReport) -> NotifyResult:
-        if not report.new_matches:
-            return NotifyResult()
         if self._store is None:
             from briefer.store import Store
 
@@ -526,7 +524,7 @@ class BrieferScheduler:
                 self.on_report(report)
             except Exception as exc:
                 self._failed("reporting the poll", exc)
-        if self.notify is not None and report.new_matches:
+        if self.notify is not None:  # even with nothing new: quiet hours may have ended
             try:
                 await self.notify(report)
             except Exception as exc:

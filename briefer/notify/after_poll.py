@@ -10,19 +10,22 @@ nothing is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from enum import StrEnum
 from typing import Protocol
 
 from briefer.config import Config, NotifySettings
-from briefer.models import NewMatch
-from briefer.notify.alerts import Alert, build_alerts
+from briefer.models import NewMatch, StoryMember, StoryRow
+from briefer.notify.alerts import AWAY, NEW, SPREADING, Alert, StoryNews, away_alert, build_alerts
 from briefer.notify.desktop import DesktopNotifications
 
 log = logging.getLogger(__name__)
+
+HELD_KEY = "notify.held_since"  # meta: when quiet hours first held a story back
+HELD_SLACK = timedelta(hours=36)  # stories published this long before then still count
 
 
 class IssueLike(Protocol):
@@ -35,12 +38,36 @@ class IssueLike(Protocol):
     def title(self) -> str: ...
 
 
-class NotifiedLedger(Protocol):
-    """The store's bookkeeping of which items were notified (briefer.store.Store fits)."""
+class StoryLedger(Protocol):
+    """What notify needs from the store (briefer.store.Store fits): the story_notices
+    ledger, a story's members (to count its outlets), an issue's stories and meta keys."""
 
-    def unnotified(self, item_ids: Sequence[int]) -> set[int]: ...
+    def unnotified_stories(
+        self, pairs: Iterable[tuple[int, str]], kind: str = "new"
+    ) -> set[tuple[int, str]]: ...
 
-    def mark_notified(self, item_ids: Sequence[int], *, now: datetime | None = None) -> None: ...
+    def mark_stories_notified(
+        self, pairs: Iterable[tuple[int, str]], kind: str = "new", *, now: datetime | None = None
+    ) -> None: ...
+
+    def story_members(self, story_id: int, issue_id: str | None = None) -> list[StoryMember]: ...
+
+    def stories(
+        self,
+        issue_id: str,
+        *,
+        order: str = "best",
+        starred_only: bool = False,
+        unread_only: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        now: datetime | None = None,
+    ) -> list[StoryRow]: ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
 
 
 class Channel(StrEnum):
@@ -73,6 +100,118 @@ def eligible(matches: Sequence[NewMatch], settings: NotifySettings) -> tuple[lis
     return keep, len(matches) - len(keep)
 
 
+def outlet_count(store: StoryLedger, story_id: int, issue_id: str) -> int:
+    """Distinct outlets (else feeds) among the story's items matched to the issue."""
+    return len({m.outlet for m in store.story_members(story_id, issue_id) if m.match})
+
+
+def _news(
+    store: StoryLedger, matches: Sequence[NewMatch], settings: NotifySettings
+) -> tuple[list[StoryNews], int]:
+    """What this poll's matches say: stories new on an issue, and stories that just reached
+    `spreading_outlets`. Copies of a story already announced for the issue say nothing;
+    returns the news and how many (story, issue) pairs were such copies."""
+    best: dict[tuple[int, str], NewMatch] = {}
+    for m in matches:
+        key = (m.story_id, m.issue_id)
+        if key not in best or m.score > best[key].score:
+            best[key] = m
+    fresh = store.unnotified_stories(best, NEW)
+    unspread = store.unnotified_stories(best, SPREADING)
+    news = []
+    for (story_id, issue_id), m in best.items():
+        is_new = (story_id, issue_id) in fresh
+        if not is_new and (story_id, issue_id) not in unspread:
+            continue  # announced, and announced as spreading: nothing more to say
+        outlets = max(1, outlet_count(store, story_id, issue_id))
+        if not is_new and outlets < settings.spreading_outlets:
+            continue  # a copy of a story already announced
+        news.append(
+            StoryNews(
+                story_id=story_id,
+                issue_id=issue_id,
+                kind=NEW if is_new else SPREADING,
+                headline=m.title,
+                outlet=m.outlet or m.feed_title,
+                outlets=outlets,
+                link=m.link,
+                score=m.score,
+                published=m.published,
+                item_id=m.item_id,
+                wide=outlets >= settings.spreading_outlets,
+            )
+        )
+    copies = len(best) - len(fresh)
+    return news, copies
+
+
+def _outlet_of(store: StoryLedger, row: StoryRow) -> str:
+    """The outlet (else the feed) that carried the story's headline."""
+    for member in store.story_members(row.story_id, row.issue_id):
+        if member.item.id == row.headline_item_id:
+            return member.outlet
+    return ""
+
+
+def _held_since(store: StoryLedger) -> datetime | None:
+    text = store.get_meta(HELD_KEY)
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None  # a damaged mark: nothing to sum up, rather than a crash
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _hold(store: StoryLedger, now: datetime) -> None:
+    """Remember that quiet hours held something back (the first time only)."""
+    if _held_since(store) is None:
+        store.set_meta(HELD_KEY, now.astimezone(UTC).isoformat(timespec="seconds"))
+
+
+def _held_news(
+    store: StoryLedger,
+    issues: Sequence[IssueLike],
+    settings: NotifySettings,
+    since: datetime,
+    now: datetime,
+    skip: set[tuple[int, str]],
+) -> list[StoryNews]:
+    """The stories held back since `since`: not announced, above the issue's minimum.
+
+    Items published a little before quiet hours but fetched during them count too
+    (HELD_SLACK), as they would have been announced had quiet hours not been on.
+    """
+    news = []
+    for issue in issues:
+        floor = settings.min_score_for(issue.id)
+        rows = [
+            r
+            for r in store.stories(issue.id, order="best", since=since - HELD_SLACK, now=now)
+            if r.score >= floor and (r.story_id, issue.id) not in skip
+        ]
+        waiting = store.unnotified_stories([(r.story_id, issue.id) for r in rows], NEW)
+        news += [
+            StoryNews(
+                story_id=r.story_id,
+                issue_id=issue.id,
+                kind=NEW,
+                headline=r.headline,
+                outlet=_outlet_of(store, r),
+                outlets=r.outlets,
+                link=r.link,
+                score=r.score,
+                published=r.last_update,
+                item_id=r.headline_item_id,
+                wide=r.outlets >= settings.spreading_outlets,
+            )
+            for r in rows
+            if (r.story_id, issue.id) in waiting
+        ]
+    return news
+
+
 @dataclass(slots=True)
 class NotifyResult:
     alerts: list[Alert] = field(default_factory=list)  # what there was to say this cycle
@@ -81,7 +220,7 @@ class NotifyResult:
     quiet: bool = False  # quiet hours held everything back
     disabled: bool = False  # [notify] enabled = false
     below_threshold: int = 0  # matches under their issue's min_score
-    already_notified: int = 0  # items notified before (another issue, another cycle, a restart)
+    already_notified: int = 0  # copies: (story, issue) pairs announced before, now or earlier
     problem: str | None = None  # why the desktop was unavailable, if it was
 
     @property
@@ -105,7 +244,7 @@ class NotifyResult:
 
 async def notify_new_matches(
     config: Config,
-    store: NotifiedLedger,
+    store: StoryLedger,
     issues: Sequence[IssueLike],
     new: Sequence[NewMatch],
     *,
@@ -113,7 +252,10 @@ async def notify_new_matches(
     desktop: DesktopNotifications | None = None,
     fallback: Fallback | None = None,
 ) -> NotifyResult:
-    """Notify the user of a poll's new matches; returns what was said and how.
+    """Notify the user of a poll's new stories; returns what was said and how.
+
+    Call it after every poll, even one with nothing new: the first call after quiet hours
+    sums up what they held back ("While you were away: ..."), once.
 
     Pass a long-lived `desktop` from an app or daemon (clicks need it alive); without one, a
     throwaway is used (fine for `briefer poll --once`). `fallback` is tried for each alert
@@ -123,22 +265,30 @@ async def notify_new_matches(
     settings = config.notify
     now = now or datetime.now(UTC)
     result = NotifyResult()
-    if not new:
-        return result
     if not settings.enabled:
-        result.disabled = True
+        result.disabled = bool(new)
         return result
     keep, result.below_threshold = eligible(new, settings)
-    fresh = store.unnotified(sorted({m.item_id for m in keep}))
-    result.already_notified = len({m.item_id for m in keep} - fresh)
-    keep = [m for m in keep if m.item_id in fresh]
+    news, result.already_notified = _news(store, keep, settings) if keep else ([], 0)
     titles = {issue.id: issue.title for issue in issues}
-    result.alerts = build_alerts(keep, titles)
-    if not result.alerts:
-        return result
     if in_quiet_hours(settings.quiet_hours, now):
-        result.quiet = True
-        log.info("quiet hours: %d notifications held back", len(result.alerts))
+        if news:
+            _hold(store, now)
+            result.alerts = build_alerts(news, titles)
+            result.quiet = True
+            log.info("quiet hours: %d notifications held back", len(result.alerts))
+        return result
+
+    held_since = _held_since(store)
+    if held_since is not None:
+        told_now = {(n.story_id, n.issue_id) for n in news if n.kind == NEW}
+        held = _held_news(store, issues, settings, held_since, now, told_now)
+        if held:
+            result.alerts.append(away_alert(held, titles))
+        else:
+            store.set_meta(HELD_KEY, "")  # everything held was announced some other way
+    result.alerts += build_alerts(news, titles)
+    if not result.alerts:
         return result
 
     own = desktop is None
@@ -150,12 +300,22 @@ async def notify_new_matches(
                 continue
             result.delivered.append(alert)
             result.channel = via
-            store.mark_notified(list(alert.item_ids), now=now)
+            _record(store, alert, now)
         result.problem = channel.problem
     finally:
         if own:
             channel.close()
     return result
+
+
+def _record(store: StoryLedger, alert: Alert, now: datetime) -> None:
+    """Write a delivered alert's stories to the ledger, so none is announced again."""
+    for kind in (NEW, SPREADING):
+        pairs = [(story, issue) for story, issue, k in alert.notices if k == kind]
+        if pairs:
+            store.mark_stories_notified(pairs, kind, now=now)
+    if alert.issue_id == AWAY:
+        store.set_meta(HELD_KEY, "")
 
 
 async def deliver(

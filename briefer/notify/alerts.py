@@ -1,30 +1,69 @@
-"""What a notification says: one `Alert` per issue, built from a poll's new matches (pure)."""
+"""What a notification says (pure): one `Alert` per issue for its new stories, one for the
+stories that are spreading, one "While you were away" after quiet hours, "Digest ready".
+
+A story is one event across outlets (briefer.stories): its copies are never announced.
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from briefer import sanitize
-from briefer.models import NewMatch
 
 MAX_LINES = 3
 MAX_HEADLINE = 140
 MAX_TITLE = 120
 
 
+NEW = "new"
+SPREADING = "spreading"
+AWAY = "away"  # the issue_id of the "While you were away" alert
+
+# (story id, issue id, kind): one line of the story_notices ledger.
+Notice = tuple[int, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryNews:
+    """Something to say about one story on one issue: it is new, or it is spreading."""
+
+    story_id: int
+    issue_id: str
+    kind: str  # NEW or SPREADING
+    headline: str
+    outlet: str  # the outlet (else the feed) of the headline's item
+    outlets: int  # distinct outlets carrying the story for this issue so far
+    link: str | None
+    score: float
+    published: datetime
+    item_id: int  # the headline's item
+    # Already at the spreading threshold when announced as new: it will not be announced
+    # as spreading later.
+    wide: bool = False
+
+    @property
+    def notices(self) -> list[Notice]:
+        told = [(self.story_id, self.issue_id, self.kind)]
+        if self.kind == NEW and self.wide:
+            told.append((self.story_id, self.issue_id, SPREADING))
+        return told
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One notification: one issue, one or more new items."""
+    """One notification: one issue, one or more stories (or a summary, or "Digest ready")."""
 
     issue_id: str
-    title: str  # plain text, e.g. "5 new on Tariffs"
-    lines: tuple[str, ...]  # plain text: "headline — source", then "+N more"
-    item_ids: tuple[int, ...]
+    title: str  # plain text, e.g. "5 new stories on Tariffs"
+    lines: tuple[str, ...]  # plain text: "headline — outlet", then "+N more"
+    item_ids: tuple[int, ...]  # each story's headline item, best first
     links: tuple[str | None, ...]  # per item, same order as item_ids
-    score: float  # the best score among the items
+    score: float  # the best score among the stories
+    notices: tuple[Notice, ...] = ()  # what the ledger records once this reached the user
 
     @property
     def count(self) -> int:
@@ -42,7 +81,7 @@ class Alert:
 
     @property
     def link(self) -> str | None:
-        """The link a click opens: the best item's, if it is http(s)."""
+        """The link a click opens: the best story's, if it is http(s)."""
         for link in self.links:
             if link and sanitize.safe_link(link) is not None:
                 return link
@@ -58,49 +97,110 @@ def escape_markup(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def story_line(news: StoryNews) -> str:
+    """ "Headline — Reuters", "Headline — Reuters +3 outlets", "Headline — now 6 outlets"."""
+    headline = clean_text(news.headline, MAX_HEADLINE) or "(untitled)"
+    outlet = clean_text(news.outlet, 60)
+    if news.kind == SPREADING:
+        return f"{headline} — now {news.outlets} outlets"
+    if not outlet:
+        return headline
+    more = news.outlets - 1
+    if more <= 0:
+        return f"{headline} — {outlet}"
+    return f"{headline} — {outlet} +{more} outlet{'s' if more > 1 else ''}"
+
+
+def _title(kind: str, count: int, issue: str) -> str:
+    if kind == SPREADING:
+        return f"Spreading on {issue}" if count == 1 else f"{count} stories spreading on {issue}"
+    return f"New on {issue}" if count == 1 else f"{count} new stories on {issue}"
+
+
 def build_alerts(
-    matches: Sequence[NewMatch],
+    news: Sequence[StoryNews],
     issue_titles: Mapping[str, str],
     *,
     max_lines: int = MAX_LINES,
 ) -> list[Alert]:
-    """Coalesce matches into one alert per issue, best issue first.
+    """Coalesce story news into one alert per issue and kind, best issue first.
 
-    An item matching several issues appears once, under its best-scoring issue, so no item
-    is announced twice even within one cycle.
+    A story new on several issues is announced once, under its best-scoring issue; its
+    other issues are recorded as told too, so no story is announced twice even within one
+    cycle.
     """
-    best: dict[int, NewMatch] = {}
-    for m in matches:
-        seen = best.get(m.item_id)
-        if seen is None or m.score > seen.score:
-            best[m.item_id] = m
-    by_issue: dict[str, list[NewMatch]] = {}
-    for m in best.values():
-        by_issue.setdefault(m.issue_id, []).append(m)
+    best: dict[tuple[int, str], StoryNews] = {}
+    notices: dict[tuple[int, str], list[Notice]] = {}
+    for n in news:
+        key = (n.story_id, n.kind)
+        seen = best.get(key)
+        if seen is None or n.score > seen.score:
+            best[key] = n
+        notices.setdefault(key, []).extend(n.notices)
+    groups: dict[tuple[str, str], list[StoryNews]] = {}
+    for n in best.values():
+        groups.setdefault((n.issue_id, n.kind), []).append(n)
     alerts = []
-    for issue_id, group in by_issue.items():
-        group.sort(key=lambda m: (-m.score, -m.published.timestamp(), m.item_id))
+    for (issue_id, kind), group in groups.items():
+        group.sort(key=lambda n: (-n.outlets, -n.score, -n.published.timestamp(), n.story_id))
         name = clean_text(issue_titles.get(issue_id) or issue_id, MAX_TITLE)
-        title = f"New on {name}" if len(group) == 1 else f"{len(group)} new on {name}"
-        lines = []
-        for m in group[:max_lines]:
-            headline = clean_text(m.title, MAX_HEADLINE) or "(untitled)"
-            source = clean_text(m.feed_title, 60)
-            lines.append(f"{headline} — {source}" if source else headline)
+        lines = [story_line(n) for n in group[:max_lines]]
         if len(group) > max_lines:
             lines.append(f"+{len(group) - max_lines} more")
         alerts.append(
             Alert(
                 issue_id=issue_id,
-                title=title,
+                title=_title(kind, len(group), name),
                 lines=tuple(lines),
-                item_ids=tuple(m.item_id for m in group),
-                links=tuple(m.link for m in group),
-                score=group[0].score,
+                item_ids=tuple(n.item_id for n in group),
+                links=tuple(n.link for n in group),
+                score=max(n.score for n in group),
+                notices=tuple(x for n in group for x in notices[(n.story_id, kind)]),
             )
         )
-    alerts.sort(key=lambda a: (-a.score, a.issue_id))
+    # New stories before spreading ones, then the best issue first.
+    alerts.sort(key=lambda a: (a.notices[0][2] != NEW, -a.score, a.issue_id))
     return alerts
+
+
+def away_alert(
+    held: Sequence[StoryNews], issue_titles: Mapping[str, str], *, max_lines: int = MAX_LINES
+) -> Alert:
+    """After quiet hours, once: "While you were away" with the stories held back per issue.
+
+    Its first line counts them ("4 new stories on Fentanyl, 2 on Tariffs", busiest issue
+    first); then the best-covered headlines.
+    """
+    per_issue: dict[str, list[StoryNews]] = {}
+    for n in held:
+        per_issue.setdefault(n.issue_id, []).append(n)
+    order = sorted(per_issue, key=lambda i: (-len(per_issue[i]), i))
+    counts: list[str] = []
+    for issue_id in order:
+        name = clean_text(issue_titles.get(issue_id) or issue_id, MAX_TITLE)
+        count = len(per_issue[issue_id])
+        if not counts:  # the noun once: "4 new stories on A, 2 on B"
+            counts.append(f"{count} new {'story' if count == 1 else 'stories'} on {name}")
+        else:
+            counts.append(f"{count} on {name}")
+    # A story on two issues counts on each, but its headline is listed once.
+    top: dict[int, StoryNews] = {}
+    for n in sorted(held, key=lambda n: (-n.outlets, -n.score, n.story_id)):
+        top.setdefault(n.story_id, n)
+    best = list(top.values())
+    lines = [", ".join(counts)]
+    lines += [story_line(n) for n in best[:max_lines]]
+    if len(best) > max_lines:
+        lines.append(f"+{len(best) - max_lines} more")
+    return Alert(
+        issue_id=AWAY,
+        title="While you were away",
+        lines=tuple(lines),
+        item_ids=tuple(n.item_id for n in best),
+        links=tuple(n.link for n in best),
+        score=max((n.score for n in held), default=0.0),
+        notices=tuple(x for n in held for x in n.notices),
+    )
 
 
 def digest_alert(paths: Sequence[Path]) -> Alert:
