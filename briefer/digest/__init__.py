@@ -1,10 +1,9 @@
 """The digest: what moved on each watched issue in a period, read against its baseline.
 
 One module per job, imported in this order (no cycles):
-- `model`: the plain data (`Digest` -> `IssueSection` -> `DigestEntry` -> `DigestSource`).
+- `model`: the plain data (`Digest` -> `IssueSection` -> `DigestStory` -> `DigestOutlet`).
 - `period`: which period a digest covers, the local zone (tzlocal), the last-export mark.
-- `group`: near-duplicate headlines merged into one entry.
-- `build`: the model from the store, every string sanitised (briefer.sanitize).
+- `build`: the model from the store's stories, every string sanitised (briefer.sanitize).
 - `markdown`, `filters`, `json_data`, `render`: Markdown, HTML, JSON and Atom.
 - `write`: files, atomically; `write_daily_digest` for the scheduler and the TUI.
 """
@@ -12,8 +11,8 @@ One module per job, imported in this order (no cycles):
 from briefer.digest.build import build_digest, feed_problems
 from briefer.digest.model import (
     Digest,
-    DigestEntry,
-    DigestSource,
+    DigestOutlet,
+    DigestStory,
     FeedProblem,
     HasSummary,
     IssueLike,
@@ -38,8 +37,8 @@ __all__ = [
     "LAST_EXPORT_KEY",
     "MEDIA_TYPES",
     "Digest",
-    "DigestEntry",
-    "DigestSource",
+    "DigestOutlet",
+    "DigestStory",
     "FeedProblem",
     "HasSummary",
     "IssueLike",

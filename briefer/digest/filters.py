@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from briefer.digest.model import Digest
+from briefer.digest.model import Digest, DigestStory
+from briefer.trend import sparkline
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -33,3 +35,18 @@ def score(value: float) -> str:
 def digest_day(d: Digest) -> date:
     """A calendar-day digest is named for its day; any other for the day it ends."""
     return d.start.date() if d.period_kind == "day" else d.end.date()
+
+
+def spark(daily: Sequence[int]) -> str:
+    return sparkline(daily)
+
+
+def langs(codes: Sequence[str]) -> str:
+    """ "EN/ES": the languages a story was reported in."""
+    return "/".join(code.upper() for code in codes)
+
+
+def when(story: DigestStory) -> str:
+    """ "2026-11-23 10:05" or "2026-11-22 18:00 to 2026-11-23 10:05" (first seen to last)."""
+    first, last = clock(story.first_seen), clock(story.last_update)
+    return first if first == last else f"{first} to {last}"

@@ -5,10 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 from briefer.digest.filters import iso
-from briefer.digest.model import Digest
+from briefer.digest.model import Digest, DigestOutlet, DigestStory
 from briefer.sanitize import safe_link
 
-SCHEMA_VERSION = 1
+# 2: stories (with their outlets) instead of entries (with their feeds); trend per issue.
+SCHEMA_VERSION = 2
+
+
+def _outlet(o: DigestOutlet) -> dict[str, Any]:
+    return {
+        "name": o.name,
+        "link": safe_link(o.link),
+        "lang": o.lang,
+        "published": iso(o.published),
+        "title": o.title,
+        "item_id": o.item_id,
+    }
+
+
+def _story(s: DigestStory, in_full: bool) -> dict[str, Any]:
+    return {
+        "story_id": s.story_id,
+        "headline": s.headline,
+        "summary": s.summary,
+        "link": safe_link(s.link),
+        "first_seen": iso(s.first_seen),
+        "last_update": iso(s.last_update),
+        "score": s.score,
+        "terms": list(s.terms),
+        "items": s.items,
+        "outlet_count": s.outlet_count,
+        "langs": list(s.langs),
+        "in_full": in_full,
+        "outlets": [_outlet(o) for o in s.outlets],
+    }
 
 
 def to_json_dict(d: Digest) -> dict[str, Any]:
@@ -26,9 +56,7 @@ def to_json_dict(d: Digest) -> dict[str, Any]:
             "issues": len(d.sections),
             "issues_with_news": d.active_issue_count,
             "stories": d.story_count,
-            "items": d.item_count,
             "matches": d.match_count,
-            "sources": d.source_count,
             "feed_problems": len(d.problems),
         },
         "issues": [
@@ -36,32 +64,12 @@ def to_json_dict(d: Digest) -> dict[str, Any]:
                 "id": s.issue_id,
                 "title": s.title,
                 "baseline": s.baseline,
-                "match_count": s.match_count,
                 "story_count": s.story_count,
+                "match_count": s.match_count,
                 "omitted": s.omitted,
-                "entries": [
-                    {
-                        "item_id": e.item_id,
-                        "title": e.title,
-                        "summary": e.summary,
-                        "link": safe_link(e.link),
-                        "published": iso(e.published),
-                        "score": e.score,
-                        "terms": list(e.terms),
-                        "sources": [
-                            {
-                                "feed_title": src.feed_title,
-                                "feed_url": src.feed_url,
-                                "item_id": src.item_id,
-                                "title": src.title,
-                                "link": safe_link(src.link),
-                                "published": iso(src.published),
-                            }
-                            for src in e.sources
-                        ],
-                    }
-                    for e in s.entries
-                ],
+                "daily_stories": list(s.daily),
+                "surging": s.surging,
+                "stories": [_story(st, n < s.full) for n, st in enumerate(s.stories)],
             }
             for s in d.sections
         ],

@@ -8,11 +8,11 @@ percent-encoded).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from briefer.digest.model import DigestSource
+from briefer.digest.model import DigestOutlet
 from briefer.sanitize import safe_link
 
 
@@ -68,11 +68,13 @@ def md_autolink(url: str | None) -> MdSafe:
     return MdSafe(f"<{_encode_url(safe)}>" if safe else md_escape(url))
 
 
-def md_sources(sources: Iterable[DigestSource]) -> MdSafe:
-    """ "Feed A, Feed B": each feed's name linked to its own copy of the story."""
+def md_outlets(outlets: Sequence[DigestOutlet], limit: int) -> MdSafe:
+    """ "Reuters, El País, +3 more": each outlet linked to its own copy of the story."""
     parts = []
-    for src in sources:
-        url = md_url(src.link)
-        name = md_escape(src.feed_title)
+    for outlet in outlets[:limit]:
+        url = md_url(outlet.link)
+        name = md_escape(outlet.name)
         parts.append(f"[{name}]({url})" if url else name)
+    if len(outlets) > limit:
+        parts.append(f"+{len(outlets) - limit} more")
     return MdSafe(", ".join(parts))

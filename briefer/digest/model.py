@@ -1,4 +1,4 @@
-"""The digest as plain data: `Digest` -> `IssueSection` -> `DigestEntry` with its `DigestSource`s.
+"""The digest as plain data: `Digest` -> `IssueSection` -> `DigestStory` -> `DigestOutlet`.
 
 Everything in it is already plain one-line text (briefer.sanitize.clean_text) and http(s)
 links only (briefer.sanitize.safe_link); renderers still escape for their format.
@@ -29,33 +29,35 @@ class HasSummary(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class DigestSource:
-    """One feed that carried a story: its name, and its own link to it."""
+class DigestOutlet:
+    """One outlet that carried a story: its name, and its own (earliest) copy of it."""
 
-    feed_title: str
-    feed_url: str
+    name: str
     link: str | None
+    lang: str  # "en", "es", ... or "" when unknown
     published: datetime
     title: str
     item_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class DigestEntry:
-    """One story: the best-scored item, plus every feed that carried it (itself first)."""
+class DigestStory:
+    """One story: one event across outlets and languages, under its best headline."""
 
-    item_id: int
-    title: str
-    summary: str
-    link: str | None
-    published: datetime
-    score: float
-    terms: tuple[str, ...]
-    sources: tuple[DigestSource, ...]
-
-    @property
-    def source_names(self) -> list[str]:
-        return [s.feed_title for s in self.sources]
+    story_id: int
+    headline: str
+    summary: str  # the headline item's
+    link: str | None  # the headline item's
+    first_seen: datetime
+    last_update: datetime
+    score: float  # the best match score among its items
+    terms: tuple[str, ...]  # what matched, in the headline item
+    items: int  # matched items, copies included
+    outlet_count: int  # distinct outlets (else feeds) that carried it
+    langs: tuple[str, ...]  # the languages it was reported in, sorted ("en" before "es")
+    # Each outlet with its own copy, earliest first: listed for the stories shown in full
+    # only (one query a story; a one-line story says how many outlets, not which).
+    outlets: tuple[DigestOutlet, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +65,24 @@ class IssueSection:
     issue_id: str
     title: str
     baseline: str
-    entries: tuple[DigestEntry, ...]
-    match_count: int  # matched items before near-duplicates were merged
+    stories: tuple[DigestStory, ...]  # best first: coverage, then recency, then score
+    full: int  # how many of the best are shown in full; the rest get one line each
+    daily: tuple[int, ...] = ()  # new stories per day up to the period's end, oldest first
+    surging: bool = False  # the last day well above its own usual pace (briefer.trend)
     omitted: int = 0  # stories left out by max_per_issue
+    match_count: int = 0  # matched items in all its stories, copies included
+
+    @property
+    def top(self) -> tuple[DigestStory, ...]:
+        return self.stories[: self.full]
+
+    @property
+    def rest(self) -> tuple[DigestStory, ...]:
+        return self.stories[self.full :]
 
     @property
     def story_count(self) -> int:
-        return len(self.entries) + self.omitted
+        return len(self.stories) + self.omitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +126,6 @@ class Digest:
     @property
     def story_count(self) -> int:
         return sum(s.story_count for s in self.sections)
-
-    @property
-    def item_count(self) -> int:
-        """Distinct items shown across issues (an item on two issues counts once)."""
-        return len({src.item_id for s in self.sections for e in s.entries for src in e.sources})
-
-    @property
-    def source_count(self) -> int:
-        return len({src.feed_url for s in self.sections for e in s.entries for src in e.sources})
 
     @property
     def active_issue_count(self) -> int:

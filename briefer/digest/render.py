@@ -7,7 +7,8 @@ Escaping is on by default in every format, so a template cannot forget it:
 - HTML and Atom use jinja2's autoescape (Atom's HTML content is escaped twice: once as HTML
   inside the fragment, once more as XML text).
 - Markdown sets jinja2's `finalize` to `markdown.md_escape`, so every `{{ value }}` is
-  escaped unless a filter marked it `MdSafe` (only the link filters, which percent-encode).
+  escaped unless a filter marked it `MdSafe` (only the link filters, which escape names
+  and percent-encode links).
 Links reaching a template are already http(s)-only (`sanitize.safe_link`); the filters check
 again so the renderer alone is safe even for a hand-built model.
 """
@@ -24,7 +25,7 @@ from markupsafe import Markup, escape
 
 from briefer.digest import filters
 from briefer.digest.json_data import to_json_dict
-from briefer.digest.markdown import MdSafe, md_autolink, md_escape, md_sources, md_url
+from briefer.digest.markdown import MdSafe, md_autolink, md_escape, md_outlets, md_url
 from briefer.digest.model import Digest
 from briefer.sanitize import safe_link
 
@@ -63,6 +64,9 @@ def _common(env: jinja2.Environment) -> jinja2.Environment:
         long_day=filters.long_day,
         plural=filters.plural,
         score=filters.score,
+        spark=filters.spark,
+        langs=filters.langs,
+        when=filters.when,
         href=html_link,
         xmltext=xml_text,
     )
@@ -81,7 +85,7 @@ def _markdown_env() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(mdurl=md_url, mdautolink=md_autolink, mdsources=md_sources)
+    env.filters.update(mdurl=md_url, mdautolink=md_autolink, mdoutlets=md_outlets)
     env.globals.update(br=MdSafe("  "))
     return _common(env)
 

@@ -70,7 +70,9 @@ def write_daily_digest(
     tz = tz or local_tz()
     now = (now or datetime.now(UTC)).astimezone(tz)
     period = default_period(store, now, tz)
-    digest = build_digest(store, issues, baselines, period, tz=tz, now=now)
+    digest = build_digest(
+        store, issues, baselines, period, tz=tz, now=now, full=config.digest.full_stories
+    )
     folder = config.digest_folder
     formats = list(config.digest.formats)
     stem = _stem_for(folder, now, formats)
