@@ -15,7 +15,6 @@ from briefer.digest.model import (
     DigestStory,
     FeedProblem,
     HasSummary,
-    IssueLike,
     IssueSection,
 )
 from briefer.digest.period import (
@@ -30,6 +29,7 @@ from briefer.digest.period import (
 )
 from briefer.digest.render import EXTENSIONS, FORMATS, MEDIA_TYPES, render
 from briefer.digest.write import write_daily_digest, write_digest
+from briefer.watchlist import IssueLike
 
 __all__ = [
     "EXTENSIONS",

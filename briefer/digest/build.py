@@ -20,12 +20,12 @@ from briefer.digest.model import (
     DigestStory,
     FeedProblem,
     HasSummary,
-    IssueLike,
     IssueSection,
 )
 from briefer.digest.period import Period, local_tz
 from briefer.sanitize import clean_text, safe_link
 from briefer.trend import is_surging
+from briefer.watchlist import IssueLike
 
 if TYPE_CHECKING:
     from briefer.models import FeedRow, StoryMember, StoryRow

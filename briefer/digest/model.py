@@ -11,16 +11,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 
-class IssueLike(Protocol):
-    """What the digest needs from a watchlist Issue."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
-
-
 class HasSummary(Protocol):
     """What the digest needs from a baseline.Baseline: its one-paragraph plain text."""
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefer.digest.build import build_digest
-from briefer.digest.model import Digest, HasSummary, IssueLike
+from briefer.digest.model import Digest, HasSummary
 from briefer.digest.period import default_period, local_tz, record_export
 from briefer.digest.render import EXTENSIONS, render
+from briefer.watchlist import IssueLike
 
 if TYPE_CHECKING:
     from briefer.config import Config

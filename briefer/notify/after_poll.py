@@ -21,21 +21,12 @@ from briefer.config import Config, NotifySettings
 from briefer.models import NewMatch, StoryMember, StoryRow
 from briefer.notify.alerts import AWAY, NEW, SPREADING, Alert, StoryNews, away_alert, build_alerts
 from briefer.notify.desktop import DesktopNotifications
+from briefer.watchlist import IssueLike
 
 log = logging.getLogger(__name__)
 
 HELD_KEY = "notify.held_since"  # meta: when quiet hours first held a story back
 HELD_SLACK = timedelta(hours=36)  # stories published this long before then still count
-
-
-class IssueLike(Protocol):
-    """What notify needs from a watchlist issue (briefer.watchlist.Issue fits)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
 
 
 class StoryLedger(Protocol):
