@@ -97,7 +97,10 @@ def outlet_count(store: StoryLedger, story_id: int, issue_id: str) -> int:
 
 
 def _news(
-    store: StoryLedger, matches: Sequence[NewMatch], settings: NotifySettings
+    store: StoryLedger,
+    matches: Sequence[NewMatch],
+    settings: NotifySettings,
+    poll: Sequence[NewMatch],
 ) -> tuple[list[StoryNews], int]:
     """What this poll's matches say: stories new on an issue, and stories that just reached
     `spreading_outlets`. Copies of a story already announced for the issue say nothing;
@@ -109,12 +112,21 @@ def _news(
             best[key] = m
     fresh = store.unnotified_stories(best, NEW)
     unspread = store.unnotified_stories(best, SPREADING)
+    # A story whose first item came in this poll has all its items in it too: count its
+    # outlets here rather than ask the store once a story (a first poll brings hundreds).
+    born = {m.item_id for m in poll}
+    in_poll: dict[tuple[int, str], set[str]] = {}
+    for m in poll:
+        in_poll.setdefault((m.story_id, m.issue_id), set()).add(m.outlet or m.feed_title)
     news = []
     for (story_id, issue_id), m in best.items():
         is_new = (story_id, issue_id) in fresh
         if not is_new and (story_id, issue_id) not in unspread:
             continue  # announced, and announced as spreading: nothing more to say
-        outlets = max(1, outlet_count(store, story_id, issue_id))
+        if story_id in born:
+            outlets = len(in_poll[(story_id, issue_id)])
+        else:
+            outlets = max(1, outlet_count(store, story_id, issue_id))
         if not is_new and outlets < settings.spreading_outlets:
             continue  # a copy of a story already announced
         news.append(
@@ -260,7 +272,7 @@ async def notify_new_matches(
         result.disabled = bool(new)
         return result
     keep, result.below_threshold = eligible(new, settings)
-    news, result.already_notified = _news(store, keep, settings) if keep else ([], 0)
+    news, result.already_notified = _news(store, keep, settings, new) if keep else ([], 0)
     titles = {issue.id: issue.title for issue in issues}
     if in_quiet_hours(settings.quiet_hours, now):
         if news:
