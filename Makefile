@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CORE := briefer/models.py briefer/config.py briefer/store briefer/fetch.py briefer/parse.py \
         briefer/sanitize.py briefer/match.py briefer/watchlist.py briefer/baseline.py \
         briefer/poller.py briefer/timing.py briefer/opml.py briefer/feeds_file.py \
-        briefer/scheduler.py briefer/notify.py briefer/lock.py briefer/daemon.py \
-        briefer/digest.py briefer/digest_render.py briefer/rematch.py briefer/termstats.py \
+        briefer/scheduler.py briefer/notify/ briefer/lock.py briefer/daemon.py \
+        briefer/digest/ briefer/trend.py briefer/rematch.py briefer/termstats.py \
         briefer/workers.py
 
 .PHONY: run demo test lint bench clean

@@ -90,6 +90,7 @@ class NotifySettings:
     min_score: float = 70.0
     quiet_hours: tuple[time, time] | None = None
     issue_min_score: Mapping[str, float] = field(default_factory=dict)
+    spreading_outlets: int = 5  # a story carried by this many outlets is announced once more
 
     def min_score_for(self, issue_id: str) -> float:
         return self.issue_min_score.get(issue_id, self.min_score)
@@ -100,6 +101,7 @@ class DigestSettings:
     time: time | None = None
     folder: Path | None = None
     formats: tuple[str, ...] = ("md", "html")
+    full_stories: int = 10  # per issue, the best stories in full; the rest one line each
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +250,7 @@ def _clock(t: _Table, key: str, value: str) -> time:
 
 def _notify(data: Any, origin: Path) -> NotifySettings:
     t = _Table(data, "notify", origin)
-    t.check_known({"enabled", "min_score", "quiet_hours", "issues"})
+    t.check_known({"enabled", "min_score", "quiet_hours", "issues", "spreading_outlets"})
     quiet = t.string("quiet_hours", "")
     quiet_hours = None
     if quiet:
@@ -269,12 +271,13 @@ def _notify(data: Any, origin: Path) -> NotifySettings:
         min_score=t.number("min_score", 70, low=0, high=100),
         quiet_hours=quiet_hours,
         issue_min_score=per_issue,
+        spreading_outlets=t.integer("spreading_outlets", 5, low=2, high=1000),
     )
 
 
 def _digest(data: Any, origin: Path) -> DigestSettings:
     t = _Table(data, "digest", origin)
-    t.check_known({"time", "folder", "formats"})
+    t.check_known({"time", "folder", "formats", "full_stories"})
     at = t.string("time", "")
     folder = t.string("folder", "")
     formats = data.get("formats", ["md", "html"])
@@ -290,6 +293,7 @@ def _digest(data: Any, origin: Path) -> DigestSettings:
         time=_clock(t, "time", at) if at else None,
         folder=Path(folder).expanduser() if folder else None,
         formats=tuple(dict.fromkeys(formats)),
+        full_stories=t.integer("full_stories", 10, low=0, high=1000),
     )
 
 

@@ -77,8 +77,6 @@ class NotifyStep:
         )
 
     async def __call__(self, report: PollReport) -> NotifyResult:
-        if not report.new_matches:
-            return NotifyResult()
         if self._store is None:
             from briefer.store import Store
 

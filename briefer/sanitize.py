@@ -36,11 +36,12 @@ _ESCAPES = re.compile(
 # overrides and isolates (U+202A-202E, U+2066-2069, "Trojan Source"), zero-width and
 # other invisible format characters, the soft hyphen (it would split "fen\xadtanyl" for
 # the matcher), Unicode tags (invisible ASCII look-alikes), lone surrogates (they cannot
-# be encoded for the terminal or SQLite). ZWJ and ZWNJ stay: Urdu, Persian and emoji need
-# them.
+# be encoded for the terminal or SQLite), and the noncharacters U+FFFE and U+FFFF (never
+# text; the digest's Atom and HTML would not be well-formed XML with them). ZWJ and ZWNJ
+# stay: Urdu, Persian and emoji need them.
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f"
-    "\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\ufffe\uffff\ud800-\udfff"
     "\U000e0000-\U000e007f]"
 )
 

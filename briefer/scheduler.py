@@ -379,7 +379,7 @@ class BrieferScheduler:
                 self.hooks.on_report(report)
             except Exception as exc:
                 self._failed("reporting the poll", exc)
-        if self.notify is not None and report.new_matches:
+        if self.notify is not None:  # even with nothing new: quiet hours may have ended
             try:
                 await self.notify(report)
             except Exception as exc:

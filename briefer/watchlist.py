@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from briefer.errors import WatchlistError
 
@@ -26,6 +26,16 @@ _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _TOP_KEYS = ("id", "title", "description", "threshold", "terms", "weak", "context")
 _TERM_KEYS = ("phrases", "words", "exclude")
 _WEAK_KEYS = ("terms", "context")
+
+
+class IssueLike(Protocol):
+    """What code that only names issues needs from one (`Issue` fits; so do test doubles)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

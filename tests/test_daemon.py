@@ -130,17 +130,22 @@ def test_daemon_polls_notifies_and_stops_on_sigterm(
     with Store(db) as store:
         assert store.integrity_check() == "ok"
         assert store.count_items() == 18  # two feeds x nine items, each stored once
-        matched = {row.item.id for row in store.matches() if row.score >= 70}
-        assert matched, "the fentanyl headline should match"
-        assert store.unnotified(sorted(matched)) == set()  # every one was announced
+        pairs = {
+            (store.story_of(row.item.id) or 0, row.issue_id)
+            for row in store.matches()
+            if row.score >= 70
+        }
+        assert pairs, "the fentanyl headline should match"
+        assert store.unnotified_stories(pairs) == set()  # every story was announced
+        stories = {story for story, _ in pairs}
     calls = fake_notifyd.calls()
     assert calls and {c["app_name"] for c in calls} == {"briefer"}
     announced = 0
     for call in calls:
-        m = re.match(r"^(?:New on |(\d+) new on )", call["summary"])
+        m = re.match(r"^(?:New on |(\d+) new stories on )", call["summary"])
         assert m, call["summary"]
         announced += int(m.group(1) or 1)
-    assert announced == len(matched)  # each matching item in exactly one notification
+    assert announced == len(stories)  # each matching story in exactly one notification
     assert any("Fentanyl" in c["summary"] for c in calls)
 
     log = (home / "logs" / "daemon.log").read_text()

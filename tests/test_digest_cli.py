@@ -66,7 +66,7 @@ def test_default_is_markdown_on_stdout_for_the_last_24h_then_since_that_export(d
     assert out.startswith("# Briefing: ")
     assert "the last 24 hours (first digest)" in out
     assert "Trump threatens 25% tariffs" in out and "Sheinbaum responde" not in out  # 3 days old
-    assert "[Example News]" in out and "[Wire]" in out  # merged, both sources
+    assert "[Example News]" in out and "[Wire]" in out  # every outlet listed
     assert "Baseline: " in out
     exported = mark(db)
     assert exported is not None and exported >= NOW
@@ -104,7 +104,7 @@ def test_date_is_one_local_day(db: Path) -> None:
     data = json.loads(result.stdout)
     assert data["period"]["kind"] == "day"
     assert data["period"]["start"].startswith(day.isoformat() + "T00:00:00")
-    titles = [e["title"] for issue in data["issues"] for e in issue["entries"]]
+    titles = [s["headline"] for issue in data["issues"] for s in issue["stories"]]
     assert titles == ["Sheinbaum responde a la amenaza de aranceles de Trump"]
 
 
@@ -162,7 +162,8 @@ def test_limit_keeps_the_best_per_issue(db: Path) -> None:
     result = run(db, "--since", since, "--limit", "1", "--no-record")
     assert result.exit_code == 0, result.output
     assert "Trump threatens" in result.stdout and "Sheinbaum responde" not in result.stdout
-    assert "1 more lower-scored story" in result.stdout
+    # The wire copy was stored without a story index here, so it is a story of its own.
+    assert "2 more stories with less coverage" in result.stdout
 
 
 def test_damaged_mark_falls_back_to_24_hours(db: Path) -> None:

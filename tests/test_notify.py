@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 from briefer.config import Config, NotifySettings, Paths, load_config
-from briefer.models import Match, NewMatch
+from briefer.models import FetchResult, FetchStatus, Match, NewMatch, ParsedFeed
 from briefer.notify import (
     Alert,
     Channel,
     DesktopNotifications,
+    StoryNews,
     TerminalProtocol,
+    away_alert,
     build_alerts,
     in_quiet_hours,
     notify_new_matches,
@@ -31,6 +33,7 @@ from briefer.notify import (
     terminal_protocol,
 )
 from briefer.store import Store
+from briefer.stories import StoryIndex
 from tests import dbus_fixtures
 from tests.dbus_fixtures import FakeNotifyd
 from tests.factory import FIXED_NOW, add_feed, hit, item
@@ -59,16 +62,20 @@ def make_config(tmp_path: Path, **notify: object) -> Config:
     return dataclasses.replace(config, notify=settings)
 
 
-def nm(item_id: int, issue: str, score: float, title: str, **kw: object) -> NewMatch:
-    return NewMatch(
-        item_id=item_id,
+def news(
+    story: int, issue: str, score: float, headline: str, *, kind: str = "new", **kw: object
+) -> StoryNews:
+    return StoryNews(
+        story_id=story,
         issue_id=issue,
+        kind=kind,
+        headline=headline,
+        outlet=str(kw.get("outlet", "Reuters")),
+        outlets=int(kw.get("outlets", 1)),  # type: ignore[call-overload]
+        link=kw.get("link", f"https://example.com/{story}"),  # type: ignore[arg-type]
         score=score,
-        title=title,
-        link=kw.get("link", f"https://example.com/{item_id}"),  # type: ignore[arg-type]
-        feed_title=str(kw.get("feed_title", "Reuters")),
-        terms=("x",),
         published=FIXED_NOW,
+        item_id=int(kw.get("item_id", story)),  # type: ignore[call-overload]
     )
 
 
@@ -94,35 +101,72 @@ def store(tmp_path: Path) -> Iterator[Store]:
 # -- pure ------------------------------------------------------------------------------------------
 
 
-def test_alerts_coalesce_per_issue_best_first() -> None:
-    matches = [nm(i, "tariffs", 80 + i, f"Tariff story {i}") for i in range(5)]
-    matches.append(nm(10, "fentanyl", 95, "Fentanyl seizure at Nogales", feed_title="CBP"))
-    alerts = build_alerts(matches, {"tariffs": "Tariffs", "fentanyl": "Fentanyl"})
-    assert [a.title for a in alerts] == ["New on Fentanyl", "5 new on Tariffs"]
+def test_alerts_coalesce_per_issue_best_covered_first() -> None:
+    stories = [news(i, "tariffs", 80 + i, f"Tariff story {i}", outlets=1) for i in range(5)]
+    stories.append(news(10, "fentanyl", 95, "Fentanyl seizure at Nogales", outlet="CBP"))
+    stories.append(news(11, "tariffs", 70, "Tariff truce", outlet="El País", outlets=4))
+    alerts = build_alerts(stories, {"tariffs": "Tariffs", "fentanyl": "Fentanyl"})
+    assert [a.title for a in alerts] == ["New on Fentanyl", "6 new stories on Tariffs"]
     assert alerts[0].body == "Fentanyl seizure at Nogales — CBP"
     assert alerts[1].lines == (
+        "Tariff truce — El País +3 outlets",  # most outlets first, then score
         "Tariff story 4 — Reuters",
         "Tariff story 3 — Reuters",
-        "Tariff story 2 — Reuters",
-        "+2 more",
+        "+3 more",
     )
-    assert alerts[1].item_ids == (4, 3, 2, 1, 0)
-    assert alerts[1].link == "https://example.com/4"
+    assert alerts[1].item_ids == (11, 4, 3, 2, 1, 0)
+    assert alerts[1].link == "https://example.com/11"
+    assert (11, "tariffs", "new") in alerts[1].notices
 
 
-def test_an_item_matching_two_issues_is_announced_once() -> None:
+def test_a_story_on_two_issues_is_announced_once_and_recorded_for_both() -> None:
     alerts = build_alerts(
-        [nm(1, "border", 75, "Border and fentanyl"), nm(1, "fentanyl", 90, "Border and fentanyl")],
+        [news(1, "border", 75, "Border, fentanyl"), news(1, "fentanyl", 90, "Border, fentanyl")],
         {},
     )
     assert [(a.issue_id, a.item_ids) for a in alerts] == [("fentanyl", (1,))]
+    assert set(alerts[0].notices) == {(1, "fentanyl", "new"), (1, "border", "new")}
+
+
+def test_spreading_alerts_come_after_new_ones() -> None:
+    alerts = build_alerts(
+        [
+            news(1, "tariffs", 99, "Tariffs doubled", kind="spreading", outlets=6),
+            news(2, "tariffs", 70, "Tariff talks"),
+        ],
+        {"tariffs": "Tariffs"},
+    )
+    assert [a.title for a in alerts] == ["New on Tariffs", "Spreading on Tariffs"]
+    assert alerts[1].body == "Tariffs doubled — now 6 outlets"
+    assert alerts[1].notices == ((1, "tariffs", "spreading"),)
+
+
+def test_a_new_story_already_wide_is_recorded_as_spreading_too() -> None:
+    wide = dataclasses.replace(news(1, "tariffs", 90, "Tariffs doubled", outlets=7), wide=True)
+    (alert,) = build_alerts([wide], {})
+    assert set(alert.notices) == {(1, "tariffs", "new"), (1, "tariffs", "spreading")}
+
+
+def test_away_alert_sums_up_per_issue() -> None:
+    held = [news(i, "fentanyl", 80, f"Fentanyl {i}", outlets=i) for i in range(1, 5)]
+    held += [news(7, "tariffs", 85, "Tariffs up"), news(8, "tariffs", 70, "Tariffs down")]
+    alert = away_alert(held, {"fentanyl": "Fentanyl and cartels", "tariffs": "Tariffs"})
+    assert alert.title == "While you were away"
+    assert alert.lines[0] == "4 new stories on Fentanyl and cartels, 2 on Tariffs"
+    assert alert.lines[1:] == (
+        "Fentanyl 4 — Reuters +3 outlets",
+        "Fentanyl 3 — Reuters +2 outlets",
+        "Fentanyl 2 — Reuters +1 outlet",
+        "+3 more",
+    )
+    assert len(alert.notices) == 6
 
 
 def test_markup_is_escaped_and_control_characters_removed() -> None:
-    (alert,) = build_alerts([nm(1, "tariffs", 90, "Tariffs <b>25%</b> & more\x1b[31m")], {})
+    (alert,) = build_alerts([news(1, "tariffs", 90, "Tariffs <b>25%</b> & more\x1b[31m")], {})
     assert "<" not in alert.markup_body and "&amp; more" in alert.markup_body
     assert "\x1b" not in alert.body
-    (no_link,) = build_alerts([nm(2, "tariffs", 90, "x", link="javascript:alert(1)")], {})
+    (no_link,) = build_alerts([news(2, "tariffs", 90, "x", link="javascript:alert(1)")], {})
     assert no_link.link is None
 
 
@@ -161,7 +205,7 @@ def test_terminal_fallback_writes_the_escape_and_toasts() -> None:
     deliver = terminal_fallback(
         written.append, toast=lambda t, b: toasts.append((t, b)), env={"TERM_PROGRAM": "WezTerm"}
     )
-    (alert,) = build_alerts([nm(1, "tariffs", 90, "Tariff truce")], {"tariffs": "Tariffs"})
+    (alert,) = build_alerts([news(1, "tariffs", 90, "Tariff truce")], {"tariffs": "Tariffs"})
     assert deliver(alert) is True
     assert written == ["\x1b]777;notify;New on Tariffs;Tariff truce — Reuters\x07\a"]
     assert toasts == [("New on Tariffs", "Tariff truce — Reuters")]
@@ -195,7 +239,7 @@ async def test_new_matches_send_coalesced_notifications_once(
     calls = fake_notifyd.calls()
     assert [(c["app_name"], c["summary"]) for c in calls] == [
         ("briefer", "New on Fentanyl"),
-        ("briefer", "2 new on Tariffs"),
+        ("briefer", "2 new stories on Tariffs"),
     ]
     assert calls[0]["body"] == "Fentanyl seizure &lt;record&gt; at Nogales — Wire &amp; Co"
     assert calls[1]["body"] == (
@@ -212,8 +256,9 @@ async def test_new_matches_send_coalesced_notifications_once(
         after_restart = await notify_new_matches(config, reopened, ISSUES, new)
     assert not after_restart.delivered
     assert len(fake_notifyd.calls()) == 2
-    # the below-threshold item was never marked, the rest were
-    assert store.unnotified([m.item_id for m in new]) == {new[3].item_id}
+    # the below-threshold story was never marked, the rest were
+    pairs = {(m.story_id, m.issue_id) for m in new}
+    assert store.unnotified_stories(pairs) == {(new[3].story_id, "tariffs")}
 
 
 async def test_quiet_hours_suppress(
@@ -274,12 +319,12 @@ async def test_click_opens_the_item(
 async def test_click_opens_the_link_in_the_browser_by_default(
     tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import briefer.notify
+    import briefer.notify.desktop
 
     opened: asyncio.Queue[str] = asyncio.Queue()
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(
-        briefer.notify.webbrowser,
+        briefer.notify.desktop.webbrowser,
         "open",
         lambda url: loop.call_soon_threadsafe(opened.put_nowait, url),
     )
@@ -321,7 +366,8 @@ async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
     )
     assert result.channel is Channel.TERMINAL and [a.title for a in shown] == ["New on Fentanyl"]
     assert result.problem and "notification server" in result.problem
-    assert store.unnotified([first[0].item_id]) == set()  # shown in the terminal: counts
+    shown_pair = (first[0].story_id, "fentanyl")
+    assert store.unnotified_stories([shown_pair]) == set()  # shown in the terminal: counts
 
     # Another cycle soon after: no second probe (each failed attempt leaks a bus connection).
     ticks[0] = 60.0
@@ -334,7 +380,8 @@ async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
         config, store, ISSUES, more, desktop=desktop, fallback=lambda a: False
     )
     assert not undelivered.delivered and probes == 1
-    assert store.unnotified([more[0].item_id]) == {more[0].item_id}  # not shown: not marked
+    not_shown = (more[0].story_id, "tariffs")
+    assert store.unnotified_stories([not_shown]) == {not_shown}  # not shown: not marked
     ticks[0] = 700.0
     assert not await desktop.available()
     assert probes == 2
@@ -355,6 +402,141 @@ async def test_probe_channel_without_service(monkeypatch: pytest.MonkeyPatch) ->
     text = await probe_channel(env={"TERM_PROGRAM": "WezTerm", "TMUX": "x"})
     assert text.startswith("desktop notifications unavailable (no D-Bus session bus")
     assert "OSC777" in text and "allow-passthrough" in text
+
+
+# -- stories, not copies (real D-Bus) -----------------------------------------------------------
+
+
+class Wire:
+    """Outlets posting into one store the way a poll does: record_poll with one StoryIndex,
+    so copies of a headline join its story. Each outlet is its own feed."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.index = StoryIndex()
+        self.posted = 0
+
+    def post(
+        self, outlet: str, title: str, issue: str, score: float = 90.0, at: datetime = FIXED_NOW
+    ) -> list[NewMatch]:
+        self.posted += 1
+        url = f"http://127.0.0.1:1/{outlet.lower().replace(' ', '-')}.xml"
+        entry = item(f"{outlet}-{self.posted}", title, published=at)
+        parsed = ParsedFeed(title=outlet, link=None, items=[entry])
+        _, new = self.store.record_poll(
+            url,
+            FetchResult(url=url, status=FetchStatus.OK, http_status=200),
+            parsed,
+            [[Match(issue, score, (hit(title.split()[0], title),))]],
+            next_due=at + timedelta(minutes=30),
+            now=at,
+            stories=self.index,
+        )
+        return new
+
+
+TASK_FORCE = "Mexico and US agree on joint fentanyl task force"
+
+
+async def test_copies_of_an_announced_story_are_silent(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path)
+    wire = Wire(store)
+    first = wire.post("Reuters", TASK_FORCE, "fentanyl")
+    said = await notify_new_matches(config, store, ISSUES, first)
+    assert [a.title for a in said.delivered] == ["New on Fentanyl"]
+    for outlet in ("El País", "Milenio", "AP"):
+        copy = wire.post(outlet, TASK_FORCE, "fentanyl")
+        assert copy[0].story_id == first[0].story_id  # the same story
+        said = await notify_new_matches(config, store, ISSUES, copy)
+        assert not said.alerts and said.already_notified == 1
+    other = wire.post("AP", "Fentanyl precursor shipment seized in Manzanillo", "fentanyl")
+    await notify_new_matches(config, store, ISSUES, other)
+    assert [c["summary"] for c in fake_notifyd.calls()] == ["New on Fentanyl", "New on Fentanyl"]
+    assert [c["body"] for c in fake_notifyd.calls()] == [
+        f"{TASK_FORCE} — Reuters",
+        "Fentanyl precursor shipment seized in Manzanillo — AP",
+    ]
+
+
+async def test_a_story_spreading_past_the_threshold_is_announced_once(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path, spreading_outlets=3)
+    wire = Wire(store)
+    for outlet in ("Reuters", "El País", "Milenio", "AP", "Infobae"):
+        await notify_new_matches(config, store, ISSUES, wire.post(outlet, TASK_FORCE, "fentanyl"))
+    with Store(tmp_path / "briefer.db") as reopened:  # a restart says nothing more either
+        again = wire.post("Proceso", TASK_FORCE, "fentanyl")
+        assert not (await notify_new_matches(config, reopened, ISSUES, again)).alerts
+    calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
+    assert calls == [
+        ("New on Fentanyl", f"{TASK_FORCE} — Reuters"),
+        ("Spreading on Fentanyl", f"{TASK_FORCE} — now 3 outlets"),
+    ]
+
+
+async def test_a_story_already_wide_when_new_does_not_spread_later(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    config = make_config(tmp_path, spreading_outlets=3)
+    wire = Wire(store)
+    burst = [m for o in ("Reuters", "El País", "AP") for m in wire.post(o, TASK_FORCE, "fentanyl")]
+    await notify_new_matches(config, store, ISSUES, burst)
+    await notify_new_matches(config, store, ISSUES, wire.post("Milenio", TASK_FORCE, "fentanyl"))
+    calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
+    assert calls == [("New on Fentanyl", f"{TASK_FORCE} — Reuters +2 outlets")]
+
+
+async def test_quiet_hours_are_summed_up_once_when_they_end(
+    tmp_path: Path, store: Store, fake_notifyd: FakeNotifyd
+) -> None:
+    from briefer.models import PollReport
+    from briefer.scheduler import NotifyStep
+
+    # The night was three hours ago; the scheduler's notify step runs now, on the clock.
+    night_at = datetime.now(UTC) - timedelta(hours=3)
+    local = night_at.astimezone()
+    quiet = (
+        (local - timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        (local + timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    config = make_config(tmp_path, quiet_hours=quiet)
+    wire = Wire(store)
+    night = [
+        ("Reuters", TASK_FORCE, "fentanyl"),
+        ("El País", TASK_FORCE, "fentanyl"),  # a copy: still one story
+        ("AP", "Fentanyl lab dismantled in Sinaloa", "fentanyl"),
+        ("Milenio", "Fentanilo: decomisan 300 kilos en Sonora", "fentanyl"),
+        ("Reuters", "Tariff truce extended to March", "tariffs"),
+    ]
+    for outlet, title, issue in night:
+        new = wire.post(outlet, title, issue, at=night_at)
+        said = await notify_new_matches(config, store, ISSUES, new, now=night_at)
+        assert said.quiet or (said.already_notified and not said.delivered)
+    assert fake_notifyd.calls() == []
+
+    # The first poll after quiet hours has nothing new of its own: one summary all the same.
+    step = NotifyStep(config, ISSUES)
+    try:
+        result = await step(PollReport())
+        assert [a.title for a in result.delivered] == ["While you were away"]
+        assert (await step(PollReport())).alerts == []  # the next poll: nothing more to say
+    finally:
+        step.close()
+    (call,) = fake_notifyd.calls()
+    assert call["summary"] == "While you were away"
+    assert call["body"].splitlines() == [
+        "3 new stories on Fentanyl, 1 on Tariffs",
+        f"{TASK_FORCE} — Reuters +1 outlet",
+        "Fentanyl lab dismantled in Sinaloa — AP",
+        "Fentanilo: decomisan 300 kilos en Sonora — Milenio",
+        "+1 more",
+    ]
+    # What the summary told is in the ledger: a later copy is silent.
+    copy = wire.post("AP", "Tariff truce extended to March", "tariffs", at=night_at)
+    assert not (await notify_new_matches(config, store, ISSUES, copy)).alerts
 
 
 # -- briefer notify ------------------------------------------------------------------------------
@@ -456,7 +638,7 @@ async def test_scheduled_polls_notify_each_item_exactly_once(
     calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
     assert calls == [
         (
-            "2 new on Fentanyl",
+            "2 new stories on Fentanyl",
             "Fentanyl seizure at Nogales — Wire\nFentanyl lab raided in Sinaloa — Wire",
         ),
         ("New on Tariffs", "New tariffs on &lt;steel&gt; &amp; aluminium — Wire"),

@@ -20,7 +20,7 @@ from briefer.digest import (
     record_export,
     write_digest,
 )
-from briefer.digest_render import EXTENSIONS, FORMATS, render
+from briefer.digest.render import EXTENSIONS, FORMATS, render
 from briefer.errors import InputFileError
 
 SUFFIX_FORMATS = {
@@ -147,7 +147,16 @@ def digest(
         else:
             period = default_period(store, now, tz)
         notes = _load_baselines(ctx, [issue.id for issue in chosen])
-        result = build_digest(store, chosen, notes, period, tz=tz, now=now, max_per_issue=limit)
+        result = build_digest(
+            store,
+            chosen,
+            notes,
+            period,
+            tz=tz,
+            now=now,
+            full=ctx.config.digest.full_stories,
+            max_per_issue=limit,
+        )
         if output is None or str(output) == "-":
             click.echo(render(result, fmt), nl=False)
             where = None
