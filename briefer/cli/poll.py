@@ -72,7 +72,10 @@ async def _poll_once(
         click.echo(outcome_line(outcome))
 
     def said(result: NotifyResult) -> None:
-        click.echo(f"Notify: {result.summary()}.")
+        # The notify step runs after every poll (quiet hours may have ended): only say
+        # something when there was something to say.
+        if result.alerts or result.disabled:
+            click.echo(f"Notify: {result.summary()}.")
 
     executor = parse_pool(ctx.issues)
     scheduler = create_scheduler(
