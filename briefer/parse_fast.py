@@ -24,6 +24,7 @@ is also read for what fastfeedparser leaves out: Atom text types and <source>.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -204,22 +205,28 @@ def _link_and_id(element: Any, ns: str, id_tag: str) -> tuple[str | None, str | 
     return link, guid
 
 
+@functools.cache
+def _turned_down(tag: str, kind: str, read: frozenset[str]) -> str | None:
+    """Why an element with this tag sends the document to feedparser, or None."""
+    uri, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
+    prefix = _FP_PREFIXES.get(uri)
+    if prefix is None:
+        return None  # a namespace feedparser does not know: it gives it no meaning
+    name = f"{prefix}_{local}".lower() if prefix else local.lower()
+    if name not in _FP_HANDLED or (name in read and (prefix or uri in _CORE[kind])):
+        return None
+    if local == "link" and uri == ATOM[1:-1]:
+        return None  # <atom:link> in RSS: read by the same rule as feedparser's
+    return f"<{local}> ({uri or 'no namespace'}) in {kind}"
+
+
 def _check(elements: Any, kind: str, read: frozenset[str]) -> None:
-    core = _CORE[kind]
     for element in elements:
         tag = element.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
-        uri, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
-        prefix = _FP_PREFIXES.get(uri)
-        if prefix is None:
-            continue  # a namespace feedparser does not know: it gives it no meaning
-        name = f"{prefix}_{local}".lower() if prefix else local.lower()
-        if name not in _FP_HANDLED or (name in read and (prefix or uri in core)):
-            continue
-        if local == "link" and uri == ATOM[1:-1]:
-            continue  # <atom:link> in RSS: read by the same rule as feedparser's
-        raise _TurnDown(f"<{local}> ({uri or 'no namespace'}) in {kind}")
+        if isinstance(tag, str):  # not a comment or processing instruction
+            why = _turned_down(tag, kind, read)
+            if why is not None:
+                raise _TurnDown(why)
 
 
 def _rss_entry(entry: dict[str, Any], element: Any, ns: str) -> RawEntry:

@@ -9,6 +9,7 @@ caps happen here, once, so an item is the same whichever parser read it.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -37,6 +38,21 @@ MAX_REASON = 160
 MAX_ITEMS = 1000
 # Dates before this are epoch-0 bugs ("1 Jan 1970"), not news.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+# An absolute http(s) URL that safe_link would return unchanged: plain ASCII host, no
+# port, userinfo, params, fragment, empty query, entity or blank. Nearly every feed link
+# is one, and matching this costs a tenth of safe_link's parse and join.
+_PLAIN_LINK = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~!$'()*+,=:@%/-]*)?(?:\?[A-Za-z0-9._~!$'()*+,;=:@%/?-]+)?"
+)
+
+
+def link(url: str | None, base: str) -> str | None:
+    """safe_link(url, base), faster for the links most feeds have."""
+    if url and len(url) <= 2048 and _PLAIN_LINK.fullmatch(url):
+        return url
+    return safe_link(url, base)
 
 
 @dataclass(slots=True)
@@ -97,10 +113,10 @@ def _guid(entry: RawEntry, link: str | None, title: str) -> str:
 def to_item(entry: RawEntry, url: str, fetched_at: datetime) -> Item:
     summary = clean_text(entry.summary, MAX_SUMMARY, html=entry.summary_html, multiline=True)
     title = clean_text(entry.title, MAX_TITLE, html=entry.title_html)
-    link = safe_link(entry.link, url)
+    item_link = link(entry.link, url)
     # The guid is taken before the outlet is cut from the title, so it does not change
     # when the outlet rules do.
-    guid = _guid(entry, link, title)
+    guid = _guid(entry, item_link, title)
     source = clean_text(entry.source_title, MAX_OUTLET, html=False)
     outlet = source
     if title:
@@ -112,7 +128,7 @@ def to_item(entry: RawEntry, url: str, fetched_at: datetime) -> Item:
         guid=guid,
         title=title,
         summary=summary,
-        link=link,
+        link=item_link,
         published=_date(entry.date, fetched_at),
         author=clean_text(entry.author, MAX_AUTHOR),
         outlet=outlet,

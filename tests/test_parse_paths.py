@@ -248,3 +248,52 @@ def test_without_a_source_a_named_suffix_is_the_outlet() -> None:
     body = rss([Entry("Senate votes on judges - Milenio", link="https://x.org/1")])
     item = parse_feed(body, url=URL, fetched_at=NOW, content_type=UTF8_RSS).items[0]
     assert (item.title, item.outlet, item.outlet_url) == ("Senate votes on judges", "Milenio", None)
+
+
+# -------------------------------------------------------------------------------- links
+
+TRICKY_LINKS = [
+    "https://x.org/a/../b",
+    "https://x.org/a/./b",
+    "https://x.org/a;params",
+    "https://x.org/a;",
+    "https://x.org/a?",
+    "https://x.org/a#",
+    "https://x.org/a#frag",
+    "https://x.org:8080/a",
+    "https://x.org:99999/a",
+    "https://user:pw@x.org/a",
+    "HTTPS://X.ORG/A",
+    "https://x.org/a b",
+    " https://x.org/a",
+    "https://x.org/a?b=1&amp;c=2",
+    "https://x.org/a?b=1&c=2",
+    "https://x.org",
+    "https://x.org?q=1",
+    "https://-/",
+    "https:///a",
+    "http://[::1]/a",
+    "https://x.org/\u00e9",
+    "javascript:alert(1)",
+    "/relative/path",
+    "//cdn.x.org/a",
+    "a.html",
+    "",
+]
+
+
+def test_the_quick_link_check_agrees_with_safe_link() -> None:
+    from briefer.parse_rules import link
+    from briefer.sanitize import safe_link
+
+    links = list(TRICKY_LINKS)
+    root = require_shared("corpus")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        body = path.read_bytes()
+        raw = read_feedparser(body, url=URL, content_type=_content_type(body))
+        links += [e.link for e in raw.entries if e.link]
+    links += [e.link for e in read_feedparser(rss(items(50)), url=URL, content_type=None).entries]
+    assert len(links) > 500
+    for value in links:
+        for base in (URL, "http://feeds.example.com/"):
+            assert link(value, base) == safe_link(value, base), value
