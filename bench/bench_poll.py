@@ -222,11 +222,17 @@ def briefer_command() -> list[str]:
 # ------------------------------------------------------------------------------- tools
 
 
-def briefer_runs(urls: list[str], home: Path) -> tuple[Run, Run, Run]:
-    """First poll, second poll, and a poll with nothing due (process start)."""
+def briefer_runs(urls: list[str], home: Path, workers: str | None) -> tuple[Run, Run, Run]:
+    """First poll, second poll, and a poll with nothing due (process start).
+
+    `workers`: BRIEFER_PARSE_WORKERS for the runs ("0": parse in-line; None: the default
+    rule, which starts workers for 100 feeds or more)."""
     feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
     (home / "config.toml").write_text(f"[notify]\nenabled = false\n{feeds}")
     env = {**os.environ, "BRIEFER_HOME": str(home)}
+    env.pop("BRIEFER_PARSE_WORKERS", None)
+    if workers is not None:
+        env["BRIEFER_PARSE_WORKERS"] = workers
     poll = [*briefer_command(), "poll", "--once", "--no-notify"]
     first = run([*poll, "--all"], env)
     second = run([*poll, "--all"], env)
@@ -280,6 +286,11 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--hosts", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument(
+        "--compare-inline",
+        action="store_true",
+        help="also run briefer with parsing in-line (BRIEFER_PARSE_WORKERS=0)",
+    )
     args = ap.parse_args()
     global SERVER
     server = SERVER = FeedServer(args.feeds, args.items, args.latency, args.hosts)
@@ -299,9 +310,17 @@ def main() -> None:
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            b1, b2, idle = briefer_runs(server.urls, Path(tmp))
+            b1, b2, idle = briefer_runs(server.urls, Path(tmp), None)
         line("briefer", b1, b2)
         print(f"briefer   process start (poll with nothing due) {idle.seconds:.2f} s")
+        if args.compare_inline:
+            with tempfile.TemporaryDirectory() as tmp:
+                i1, i2, _ = briefer_runs(server.urls, Path(tmp), "0")
+            line("in-line", i1, i2)
+            print(
+                f"briefer with workers / in-line: first poll {b1.seconds / i1.seconds:.2f}x, "
+                f"second poll {b2.seconds / i2.seconds:.2f}x"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             newsboat = newsboat_runs(server.urls, Path(tmp))
         if newsboat is not None:
