@@ -148,10 +148,15 @@ class FeedServer:
 # ---------------------------------------------------------------------- measuring a run
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes of RSS summed over `root` and its descendants."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int, cpu: dict[int, float]) -> int:
+    """Bytes of RSS summed over `root` and its descendants; records each one's CPU seconds
+    so far in `cpu` (by pid: a process's last reading stays when it exits)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -163,6 +168,7 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         parents[pid] = int(fields[1])
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
     tree = {root}
     grew = True
     while grew:
@@ -171,12 +177,15 @@ def _tree_rss(root: int) -> int:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
+    for pid in tree:
+        cpu[pid] = max(cpu.get(pid, 0.0), ticks.get(pid, 0) / _TICK)
     return sum(rss.get(pid, 0) for pid in tree)
 
 
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # CPU seconds of the whole process tree (sampled: a lower bound)
     peak_mib: float
     output: str
     responses: dict[int, int]  # how the server answered this run: {200: 200} or {304: 200}
@@ -193,12 +202,13 @@ def run(command: list[str], env: dict[str, str]) -> Run:
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = 0
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree(proc.pid, cpu))
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -209,7 +219,7 @@ def run(command: list[str], env: dict[str, str]) -> Run:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({proc.returncode}):\n{output[-2000:]}")
-    return Run(seconds, peak / 2**20, output, SERVER.counts())
+    return Run(seconds, sum(cpu.values()), peak / 2**20, output, SERVER.counts())
 
 
 def briefer_command() -> list[str]:
@@ -303,7 +313,8 @@ def main() -> None:
 
     def line(name: str, first: Run, second: Run) -> None:
         print(
-            f"{name:9} first {first.seconds:5.2f} s  second {second.seconds:5.2f} s  "
+            f"{name:9} first {first.seconds:5.2f} s (CPU {first.cpu:5.2f} s)  "
+            f"second {second.seconds:5.2f} s (CPU {second.cpu:5.2f} s)  "
             f"peak {max(first.peak_mib, second.peak_mib):4.0f} MiB  "
             f"(answers: first {first.responses}, second {second.responses})"
         )

@@ -1,9 +1,9 @@
 """Worker processes that parse and match feed bodies for large polls (poller.parse_pool).
 
-With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll of a
-few dozen feeds does it in-line; processes pay for their start-up (0.3-0.5 s) and for
-pickling results back only in large polls, where the second core takes the parsing off the
-process that fetches and stores (see bench/README.md). `pool_wanted` is that rule, and
+With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll does it
+in-line; processes could pay for their start-up (0.3-0.5 s) and for pickling results back
+only in very large polls, where a second core takes the parsing off the process that
+fetches and stores (see bench/README.md). `pool_wanted` is that rule, and
 `BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
 
 The pool starts its processes on first use, from a forkserver, not fork: the TUI and the
@@ -40,9 +40,11 @@ __all__ = [
 
 # Workers are forked from a server that has already imported these, so each starts warm.
 PRELOAD = ["briefer.poller"]
-# A poll with at least this many feeds due parses in worker processes (bench/bench_poll.py:
-# below it, in-line parsing finishes first).
-POOL_FROM_FEEDS = 100
+# A poll with at least this many feeds due parses in worker processes. At 200 feeds of 50
+# items (bench/bench_poll.py --compare-inline) workers cost a quarter more CPU (their
+# start-up and pickling) and three times the memory, and gained no wall time; only a poll
+# well beyond that has enough parsing to overlap with storing on another core.
+POOL_FROM_FEEDS = 500
 ENV = "BRIEFER_PARSE_WORKERS"
 
 P = ParamSpec("P")
