@@ -1,30 +1,43 @@
-"""Poll benchmark: 200 feeds x 50 items served from 127.0.0.1 with 100 ms latency.
+"""Poll benchmark: briefer, newsboat and the `reader` library on the same feeds, one run.
 
-Prints wall time and items/s for briefer's first poll (everything new) and second poll
-(every feed answers 304), and the same workload through the `reader` library with 20
-workers as the baseline, run in this same process, with the ratios.
+200 RSS feeds of 50 items are served from another process, spread over 50 loopback hosts
+(127.0.0.1 to 127.0.0.50: all of 127.0.0.0/8 is loopback on Linux, and the server listens
+on 0.0.0.0), every response waiting 100 ms; ETags make a second request answer 304. Each
+tool runs as its own process with 20 fetches in flight (briefer's default), twice: the
+first poll stores everything, the second finds nothing new. Wall time includes process
+start; memory is the peak of the tool's whole process tree (RSS summed over its
+processes, sampled every 10 ms).
 
-    .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/bench_poll.py
+    apt-get install -y newsboat                  # optional peer
+    .venv/bin/pip install -e '.[bench]'          # optional peer: reader
+    .venv/bin/python bench/bench_poll.py [--feeds 200] [--items 50] [--hosts 50]
+
+Targets (issue 11): briefer's first poll <= 0.6x newsboat's; its second poll within 1.3x
+the network floor (requests x latency / concurrency) plus process start (`briefer poll
+--once` with nothing due).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import multiprocessing
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from briefer.cli.context import AppContext
-from briefer.poller import Poller, parse_pool
+CONCURRENCY = 20  # briefer's default [poll] concurrency; every tool gets the same
 
 WORDS = (
     "aranceles acero México frontera migrantes Sheinbaum Trump cártel fentanilo T-MEC revisión "
@@ -53,9 +66,11 @@ def feed_xml(n: int, items: int) -> bytes:
     ).encode()
 
 
-def _serve(feeds: int, items: int, latency: float, conn: Connection) -> None:
+def _serve(feeds: int, items: int, latency: float, hosts: int, conn: Connection) -> None:
     bodies = {f"/feed/{n}.xml": feed_xml(n, items) for n in range(feeds)}
     etags = {path: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for path, b in bodies.items()}
+    counts: Counter[int] = Counter()
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -64,19 +79,32 @@ def _serve(feeds: int, items: int, latency: float, conn: Connection) -> None:
         disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
+            if self.path == "/counts":  # how the last run's requests were answered
+                with lock:
+                    body = repr(dict(counts)).encode()
+                    counts.clear()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             time.sleep(latency)
             body = bodies.get(self.path, b"")
             etag = etags.get(self.path, "")
             if not body:
-                self.send_response(404)
+                status = 404
             elif self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                body = b""
+                status, body = 304, b""
             else:
-                self.send_response(200)
+                status = 200
+            with lock:
+                counts[status] += 1
+            self.send_response(status)
+            if status == 200:
                 self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            if etag:
                 self.send_header("ETag", etag)
+                self.send_header("Last-Modified", "Fri, 20 Nov 2026 00:00:00 GMT")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -86,106 +114,260 @@ def _serve(feeds: int, items: int, latency: float, conn: Connection) -> None:
 
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 512
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    conn.send([f"http://127.0.0.1:{server.server_port}{p}" for p in bodies])
+    server = ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+    port = server.server_port
+    conn.send([f"http://127.0.0.{1 + n % hosts}:{port}{p}" for n, p in enumerate(bodies)])
     server.serve_forever()
 
 
 class FeedServer:
     """The feeds, served from another process (so the server never competes with the
-    poller for the GIL); every response waits `latency`; ETags make the second poll 304."""
+    tools for a GIL)."""
 
-    def __init__(self, feeds: int, items: int, latency: float) -> None:
+    def __init__(self, feeds: int, items: int, latency: float, hosts: int) -> None:
         parent, child = multiprocessing.Pipe()
         self.process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(feeds, items, latency, child), daemon=True
+            target=_serve, args=(feeds, items, latency, hosts, child), daemon=True
         )
         self.process.start()
         self.urls: list[str] = parent.recv()
+
+    def counts(self) -> dict[int, int]:
+        """Responses by status since the last call."""
+        import urllib.request
+
+        base = self.urls[0].rsplit("/feed/", 1)[0]
+        with urllib.request.urlopen(f"{base}/counts") as response:
+            return dict(eval(response.read().decode()))  # our own repr of a dict of ints
 
     def close(self) -> None:
         self.process.kill()
         self.process.join()
 
 
-def briefer_polls(urls: list[str], home: Path) -> tuple[float, float, float, int]:
-    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
-    (home / "config.toml").write_text(f"[poll]\nconcurrency = 100\nper_host = 100\n{feeds}")
-    os.environ["BRIEFER_HOME"] = str(home)
-    ctx = AppContext()
-    config = ctx.config
-    matcher = ctx.matcher
+# ---------------------------------------------------------------------- measuring a run
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int, cpu: dict[int, float]) -> int:
+    """Bytes of RSS summed over `root` and its descendants; records each one's CPU seconds
+    so far in `cpu` (by pid: a process's last reading stays when it exits)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    for pid in tree:
+        cpu[pid] = max(cpu.get(pid, 0.0), ticks.get(pid, 0) / _TICK)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+@dataclass
+class Run:
+    seconds: float
+    cpu: float  # CPU seconds of the whole process tree (sampled: a lower bound)
+    peak_mib: float
+    output: str
+    responses: dict[int, int]  # how the server answered this run: {200: 200} or {304: 200}
+
+
+SERVER: FeedServer
+
+
+def run(command: list[str], env: dict[str, str]) -> Run:
+    """Run `command` to the end; wall time and the peak RSS of its process tree."""
+    SERVER.counts()
     start = time.perf_counter()
-    executor = parse_pool(ctx.issues)
-    # Start the worker processes now (they import feedparser and build the matcher), so
-    # the polls below measure polling; the start-up is reported on its own.
-    list(executor.map(abs, range(8)))
-    warmup = time.perf_counter() - start
-    with ctx.open_store() as store:
-        versions = ctx.issue_versions
-        poller = Poller(config, store, matcher, issue_versions=versions, executor=executor)
-        start = time.perf_counter()
-        first = asyncio.run(poller.poll(every=True))
-        t1 = time.perf_counter() - start
-        start = time.perf_counter()
-        second = asyncio.run(poller.poll(every=True))
-        t2 = time.perf_counter() - start
-        assert first.succeeded == len(urls), [o.error for o in first.outcomes if o.error][:3]
-        assert second.new_items == 0
-        items = store.count_items()
-    executor.shutdown()
-    return warmup, t1, t2, items
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    cpu: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree(proc.pid, cpu))
+            done.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({proc.returncode}):\n{output[-2000:]}")
+    return Run(seconds, sum(cpu.values()), peak / 2**20, output, SERVER.counts())
 
 
-def reader_polls(urls: list[str], home: Path) -> tuple[float, float, int] | None:
+def briefer_command() -> list[str]:
+    script = Path(sys.executable).parent / "briefer"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from briefer.cli import main; sys.exit(main())"]
+
+
+# ------------------------------------------------------------------------------- tools
+
+
+def briefer_runs(urls: list[str], home: Path, workers: str | None) -> tuple[Run, Run, Run]:
+    """First poll, second poll, and a poll with nothing due (process start).
+
+    `workers`: BRIEFER_PARSE_WORKERS for the runs ("0": parse in-line; None: the default
+    rule, which starts workers for 100 feeds or more)."""
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    (home / "config.toml").write_text(f"[notify]\nenabled = false\n{feeds}")
+    env = {**os.environ, "BRIEFER_HOME": str(home)}
+    env.pop("BRIEFER_PARSE_WORKERS", None)
+    if workers is not None:
+        env["BRIEFER_PARSE_WORKERS"] = workers
+    poll = [*briefer_command(), "poll", "--once", "--no-notify"]
+    first = run([*poll, "--all"], env)
+    second = run([*poll, "--all"], env)
+    idle = run(poll, env)  # every feed was just checked: nothing is due
+    assert "Nothing due" in idle.output, idle.output
+    return first, second, idle
+
+
+def newsboat_runs(urls: list[str], home: Path) -> tuple[Run, Run] | None:
+    """First poll and the first poll that sends validators: newsboat 2.21 stores a feed's
+    ETag only from its second fetch on (newsboat issue #2734), so its second run is
+    unconditional again and its third is the one answered 304."""
+    binary = shutil.which("newsboat")
+    if binary is None:
+        return None
+    (home / "urls").write_text("".join(f"{u}\n" for u in urls))
+    (home / "config").write_text(f"reload-threads {CONCURRENCY}\nshow-read-feeds yes\n")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    env["XDG_DATA_HOME"] = str(home / ".local")
+    command = [binary, "-u", str(home / "urls"), "-C", str(home / "config")]
+    command += ["-c", str(home / "cache.db"), "-x", "reload"]
+    first = run(command, env)
+    run(command, env)
+    return first, run(command, env)
+
+
+_READER = """
+import sys
+from reader import make_reader
+reader = make_reader(sys.argv[1])
+for url in sys.argv[3:]:
+    reader.add_feed(url, exist_ok=True)
+reader.update_feeds(workers=int(sys.argv[2]), scheduled=False)
+print(reader.get_entry_counts().total)
+"""
+
+
+def reader_runs(urls: list[str], home: Path) -> tuple[Run, Run] | None:
     try:
-        from reader import make_reader
+        import reader  # noqa: F401
     except ImportError:
         return None
-    reader = make_reader(str(home / "reader.sqlite"))
-    for url in urls:
-        reader.add_feed(url)
-    start = time.perf_counter()
-    reader.update_feeds(workers=20, scheduled=False)
-    t1 = time.perf_counter() - start
-    start = time.perf_counter()
-    reader.update_feeds(workers=20, scheduled=False)
-    t2 = time.perf_counter() - start
-    items = reader.get_entry_counts().total
-    reader.close()
-    return t1, t2, items
+    command = [sys.executable, "-c", _READER, str(home / "reader.sqlite"), str(CONCURRENCY)]
+    command += urls
+    return run(command, dict(os.environ)), run(command, dict(os.environ))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--hosts", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument(
+        "--compare-inline",
+        action="store_true",
+        help="also run briefer with parsing in-line (BRIEFER_PARSE_WORKERS=0)",
+    )
     args = ap.parse_args()
-    server = FeedServer(args.feeds, args.items, args.latency)
-    print(f"{args.feeds} feeds x {args.items} items, {args.latency * 1000:.0f} ms latency")
+    global SERVER
+    server = SERVER = FeedServer(args.feeds, args.items, args.latency, args.hosts)
+    floor = args.feeds * args.latency / CONCURRENCY
+    print(
+        f"{args.feeds} feeds x {args.items} items on {args.hosts} hosts, "
+        f"{args.latency * 1000:.0f} ms latency, {CONCURRENCY} fetches in flight; "
+        f"network floor {floor:.2f} s"
+    )
+
+    def line(name: str, first: Run, second: Run) -> None:
+        print(
+            f"{name:9} first {first.seconds:5.2f} s (CPU {first.cpu:5.2f} s)  "
+            f"second {second.seconds:5.2f} s (CPU {second.cpu:5.2f} s)  "
+            f"peak {max(first.peak_mib, second.peak_mib):4.0f} MiB  "
+            f"(answers: first {first.responses}, second {second.responses})"
+        )
+
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            warmup, b1, b2, items = briefer_polls(server.urls, Path(tmp))
-            print(f"briefer  worker start {warmup:5.2f} s  (once per run, before the first poll)")
-            print(f"briefer  first poll  {b1:6.2f} s  {items / b1:8.0f} items/s  ({items} items)")
-            print(f"briefer  second poll {b2:6.2f} s  (all 304)")
+            b1, b2, idle = briefer_runs(server.urls, Path(tmp), None)
+        line("briefer", b1, b2)
+        print(f"briefer   process start (poll with nothing due) {idle.seconds:.2f} s")
+        if args.compare_inline:
+            with tempfile.TemporaryDirectory() as tmp:
+                i1, i2, _ = briefer_runs(server.urls, Path(tmp), "0")
+            line("in-line", i1, i2)
+            print(
+                f"briefer with workers / in-line: first poll {b1.seconds / i1.seconds:.2f}x, "
+                f"second poll {b2.seconds / i2.seconds:.2f}x"
+            )
         with tempfile.TemporaryDirectory() as tmp:
-            baseline = reader_polls(server.urls, Path(tmp))
-        if baseline is None:
-            print("reader not installed (pip install -e '.[bench]'): no baseline ratio")
-            return
-        r1, r2, r_items = baseline
-        print(f"reader   first poll  {r1:6.2f} s  {r_items / r1:8.0f} items/s  (20 workers)")
-        print(f"reader   second poll {r2:6.2f} s")
-        print(f"ratio (reader / briefer): first poll {r1 / b1:.1f}x, second poll {r2 / b2:.1f}x")
+            newsboat = newsboat_runs(server.urls, Path(tmp))
+        if newsboat is not None:
+            line("newsboat", *newsboat)
+        else:
+            print("newsboat  not installed (apt-get install -y newsboat): no ratio")
+        with tempfile.TemporaryDirectory() as tmp:
+            peer = reader_runs(server.urls, Path(tmp))
+        if peer is not None:
+            line("reader", *peer)
+        else:
+            print("reader    not installed (pip install -e '.[bench]')")
+
+        target2 = 1.3 * floor + idle.seconds
         print(
-            f"targets: first poll < 3.4 s: {'met' if b1 < 3.4 else 'NOT met'}; "
-            f"second poll < 0.5 s: {'met' if b2 < 0.5 else 'NOT met'}"
+            f"second poll: {b2.seconds:.2f} s against a target of {target2:.2f} s "
+            f"(1.3 x {floor:.2f} s floor + {idle.seconds:.2f} s start): "
+            f"{'met' if b2.seconds <= target2 else 'NOT met'}"
         )
+        if newsboat is not None:
+            n1, n2 = newsboat
+            ratio = b1.seconds / n1.seconds
+            print(
+                f"briefer / newsboat: first poll {ratio:.2f}x (target <= 0.6: "
+                f"{'met' if ratio <= 0.6 else 'NOT met'}), second poll "
+                f"{b2.seconds / n2.seconds:.2f}x"
+            )
+        if peer is not None:
+            r1, r2 = peer
+            print(
+                f"briefer / reader: first poll {b1.seconds / r1.seconds:.2f}x, "
+                f"second poll {b2.seconds / r2.seconds:.2f}x"
+            )
     finally:
         server.close()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,18 +1,17 @@
 """One poll cycle: fetch due feeds -> parse -> match -> store -> what was new.
 
 Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching overlaps
-with parsing: each body is parsed as soon as it arrives, in a process pool so that
-feedparser (pure Python, the slow part) uses every core; each feed is then matched and
-committed on its own, so a crash loses at most the feeds still in flight.
+with parsing: each body is parsed and matched as soon as it arrives, in-line, or for a
+large poll in worker processes (workers.pool_wanted), which take that work to another
+core; each feed is then committed on its own, so a crash loses at most the feeds still in
+flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -34,7 +33,7 @@ from briefer.store import FeedRow, Store
 from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
 from briefer.watchlist import Issue
-from briefer.workers import start_worker_server
+from briefer.workers import LazyPool, pool_wanted, worker_count
 
 OnOutcome = Callable[[FeedOutcome], None]
 
@@ -51,15 +50,10 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
-def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> Executor:
-    """Processes that parse and match feeds, so feedparser and the matcher use every core."""
-    start_worker_server()
-    return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 2,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_start_worker,
-        initargs=(list(issues),),
-    )
+def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> LazyPool:
+    """Processes that parse and match feeds for large polls; they start when a poll first
+    uses them (a poll of a few feeds, or of feeds that all answer 304, never does)."""
+    return LazyPool(worker_count(workers), _start_worker, (list(issues),))
 
 
 _worker_matcher: Matcher | None = None
@@ -167,6 +161,7 @@ class Poller:
         if not feeds:
             return report
         self.stories = await story_index(self.store, now)
+        executor = self.executor if pool_wanted(len(feeds)) else None
 
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 
@@ -176,7 +171,7 @@ class Poller:
                     feed.url, row.etag if row else None, row.last_modified if row else None
                 )
                 result = await fetcher.fetch(request)
-                outcome, new = await self._handle(feed, row, result)
+                outcome, new = await self._handle(feed, row, result, executor)
                 report.outcomes.append(outcome)
                 report.new_matches.extend(new)
                 if on_outcome is not None:
@@ -191,7 +186,11 @@ class Poller:
         return report
 
     async def _handle(
-        self, feed: FeedConfig, row: FeedRow | None, result: FetchResult
+        self,
+        feed: FeedConfig,
+        row: FeedRow | None,
+        result: FetchResult,
+        executor: Executor | None,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         parsed: ParsedFeed | None = None
         matches: list[list[Match]] | None = None
@@ -205,11 +204,11 @@ class Poller:
                 content_type=result.content_type,
             )
             try:
-                if self.executor is None:
+                if executor is None:
                     parsed, matches = work(matcher=self.matcher)
                 else:
                     loop = asyncio.get_running_loop()
-                    parsed, matches = await loop.run_in_executor(self.executor, work)
+                    parsed, matches = await loop.run_in_executor(executor, work)
             except Exception as exc:  # a parser crash is one feed's problem, not the poll's
                 parsed = ParsedFeed(
                     title="",

@@ -1,19 +1,148 @@
-"""The server that starts the processes which parse and match feeds (poller.parse_pool).
+"""Worker processes that parse and match feed bodies for large polls (poller.parse_pool).
 
-forkserver, not fork: the TUI and the daemon have threads, which fork would copy in
-whatever state they are in. Start it before a TUI takes over the terminal: starting it
-passes the process's stderr along, and inside Textual stderr has no file descriptor.
+With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll does it
+in-line; processes could pay for their start-up (0.3-0.5 s) and for pickling results back
+only in very large polls, where a second core takes the parsing off the process that
+fetches and stores (see bench/README.md). `pool_wanted` is that rule, and
+`BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
+
+The pool starts its processes on first use, from a forkserver, not fork: the TUI and the
+daemon have threads, which fork would copy in whatever state they are in. Start the
+server before a TUI takes over the terminal: starting it passes the process's stderr
+along, and inside Textual stderr has no file descriptor.
+
+Workers die with the process that started them: each watches it (a pidfd on Linux), so a
+SIGKILLed poll leaves no worker, and so no forkserver or resource tracker, behind (those
+two exit when the last process holding their pipes is gone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import select
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import forkserver
+from typing import Any, ParamSpec, TypeVar
+
+__all__ = [
+    "POOL_FROM_FEEDS",
+    "LazyPool",
+    "pool_wanted",
+    "start_worker_server",
+    "watch_parent",
+    "worker_count",
+]
 
 # Workers are forked from a server that has already imported these, so each starts warm.
 PRELOAD = ["briefer.poller"]
+# A poll with at least this many feeds due parses in worker processes. At 200 feeds of 50
+# items (bench/bench_poll.py --compare-inline) workers cost a quarter more CPU (their
+# start-up and pickling) and three times the memory, and gained no wall time; only a poll
+# well beyond that has enough parsing to overlap with storing on another core.
+POOL_FROM_FEEDS = 500
+ENV = "BRIEFER_PARSE_WORKERS"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _override() -> int | None:
+    raw = os.environ.get(ENV, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def pool_wanted(due_feeds: int) -> bool:
+    """Whether a poll of `due_feeds` feeds should parse in worker processes."""
+    forced = _override()
+    if forced is not None:
+        return forced > 0
+    return due_feeds >= POOL_FROM_FEEDS and (os.cpu_count() or 1) > 1
+
+
+def worker_count(wanted: int | None = None) -> int:
+    return wanted or _override() or os.cpu_count() or 2
 
 
 def start_worker_server() -> None:
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     forkserver.ensure_running()
+
+
+def watch_parent(parent: int) -> None:
+    """End this process as soon as process `parent` is gone (it may be SIGKILLed, and
+    then never says goodbye)."""
+    try:
+        pidfd = os.pidfd_open(parent)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux 5.3+: look every second instead
+        pidfd = None
+
+    def watch() -> None:
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:
+            while True:
+                time.sleep(1)
+                try:
+                    os.kill(parent, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    continue
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _start(parent: int, initializer: Callable[..., None], args: tuple[Any, ...]) -> None:
+    watch_parent(parent)
+    initializer(*args)
+
+
+class LazyPool(Executor):
+    """A process pool whose processes start on the first submit, not before."""
+
+    def __init__(
+        self, workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+    ) -> None:
+        self._workers = workers
+        self._initializer = initializer
+        self._initargs = initargs
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def _get(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if self._pool is None:
+                start_worker_server()
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._workers,
+                    mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_start,
+                    initargs=(os.getpid(), self._initializer, self._initargs),
+                )
+            return self._pool
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self._get().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                pool.shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -1,0 +1,161 @@
+"""Parse workers: started only for large polls, and never outliving the process that
+started them (a SIGKILLed poll used to leave the forkserver, the resource tracker and two
+workers behind for good)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from briefer.cli.context import AppContext
+from briefer.poller import Poller, parse_pool
+from briefer.workers import ENV, POOL_FROM_FEEDS, LazyPool, pool_wanted
+from tests.feeds import ConcurrencyServer, items, rss
+
+
+def write_config(home: Path, urls: list[str], concurrency: int = 20) -> None:
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    (home / "config.toml").write_text(
+        f"[poll]\ntimeout_seconds = 10\nconcurrency = {concurrency}\nper_host = 20\n"
+        f"[notify]\nenabled = false\n{feeds}"
+    )
+
+
+def processes_of(home: Path) -> list[int]:
+    """Every live process started for this test's BRIEFER_HOME (children inherit it)."""
+    marker = f"BRIEFER_HOME={home}\0".encode()
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                environ = f.read()
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != b"Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_sigkilled_poll_leaves_no_process_behind(tmp_path: Path) -> None:
+    home = tmp_path
+    feeds = 40
+    with ConcurrencyServer(rss(items(30)), delay=0.3, ports=2) as server:
+        write_config(home, [f"{server.urls[n % 2]}/feed/{n}.xml" for n in range(feeds)], 4)
+        env = {**os.environ, "BRIEFER_HOME": str(home), ENV: "2"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "briefer", "poll", "--once"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        leftovers: list[int] = []
+        try:
+            # Wait until the poll is parsing in its workers: the poll itself, the resource
+            # tracker, the forkserver and two workers, and items being stored.
+            deadline = time.monotonic() + 30
+            stored = 0
+            while time.monotonic() < deadline:
+                if len(processes_of(home)) >= 5 and (home / "briefer.db").exists():
+                    with sqlite3.connect(home / "briefer.db", timeout=1) as conn:
+                        try:
+                            stored = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+                        except sqlite3.OperationalError:
+                            stored = 0
+                    if stored:
+                        break
+                time.sleep(0.05)
+            assert len(processes_of(home)) >= 5, "the poll never started its workers"
+            assert 0 < stored < feeds * 30, "the poll must be killed part-way through"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            deadline = time.monotonic() + 10
+            while processes_of(home) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            leftovers = processes_of(home)
+            assert leftovers == [], "processes outlived the poll"
+        finally:
+            proc.kill()
+            for pid in leftovers:  # do not leave them running after a failure either
+                os.kill(pid, signal.SIGKILL)
+
+
+def _poll(home: Path, urls: list[str], executor: LazyPool) -> int:
+    write_config(home, urls)
+    os.environ["BRIEFER_HOME"] = str(home)
+    ctx = AppContext()
+    with ctx.open_store() as store:
+        poller = Poller(ctx.config, store, ctx.matcher, executor=executor)
+        report = asyncio.run(poller.poll(every=True))
+        assert report.succeeded == len(urls)
+        return store.count_items()
+
+
+def test_a_small_poll_starts_no_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setenv("BRIEFER_HOME", str(tmp_path))
+    pool = parse_pool(AppContext().issues)
+    assert isinstance(pool, LazyPool)
+    try:
+        with ConcurrencyServer(rss(items(20)), delay=0.0) as server:
+            urls = [f"{server.url}/feed/{n}.xml" for n in range(5)]
+            assert _poll(tmp_path, urls, pool) == 5 * 20
+        assert not pool.started
+    finally:
+        pool.shutdown()
+
+
+def test_forced_workers_store_the_same_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, "2")
+    monkeypatch.setenv("BRIEFER_HOME", str(tmp_path / "a"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pool = parse_pool(AppContext().issues)
+    try:
+        with ConcurrencyServer(rss(items(20)), delay=0.0) as server:
+            urls = [f"{server.url}/feed/{n}.xml" for n in range(5)]
+            in_workers = _poll(tmp_path / "a", urls, pool)
+            assert pool.started
+            monkeypatch.setenv(ENV, "0")
+            in_line = _poll(tmp_path / "b", urls, pool)
+    finally:
+        pool.shutdown()
+    assert in_workers == in_line == 5 * 20
+    rows = []
+    for name in ("a", "b"):
+        with sqlite3.connect(tmp_path / name / "briefer.db") as conn:
+            rows.append(
+                conn.execute("SELECT guid, title, summary FROM items ORDER BY guid").fetchall()
+            )
+    assert rows[0] == rows[1]
+
+
+def test_when_workers_are_wanted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    assert not pool_wanted(POOL_FROM_FEEDS - 1)
+    assert pool_wanted(POOL_FROM_FEEDS) == ((os.cpu_count() or 1) > 1)
+    monkeypatch.setenv(ENV, "0")
+    assert not pool_wanted(10_000)
+    monkeypatch.setenv(ENV, "3")
+    assert pool_wanted(1)
+
+
+def test_a_shut_down_pool_refuses_work() -> None:
+    pool = LazyPool(1, print, ())
+    pool.shutdown()
+    with pytest.raises(RuntimeError):
+        pool.submit(abs, -1)
