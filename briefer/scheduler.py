@@ -54,6 +54,7 @@ from briefer.notify import (
     in_quiet_hours,
     notify_new_matches,
 )
+from briefer.prune import RetentionJob, schedule_retention
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
@@ -340,8 +341,10 @@ class BrieferScheduler:
         poll_timeout: float | None = POLL_TIMEOUT,
         cancel_poll: Callable[[], object] | None = None,
         other_poller: str = "daemon",
+        retention: RetentionJob | None = None,
     ) -> None:
         self.config = config
+        self.retention = retention  # the daily prune, in the process that polls
         self.other_poller = other_poller  # who holds the lock when we don't, for the status
         self.poll = poll
         self.lock = lock
@@ -402,6 +405,13 @@ class BrieferScheduler:
                 name="daily digest",
                 misfire_grace_time=DIGEST_MISFIRE_GRACE,
             )
+        if self.retention is not None:
+            schedule_retention(
+                scheduler,
+                self.retention,
+                may_run=lambda: self.state.polling_here,
+                on_error=self._failed,
+            )
         scheduler.start()
         self.scheduler = scheduler
 
@@ -426,6 +436,8 @@ class BrieferScheduler:
     def shutdown(self) -> None:
         """Stop scheduling, cancel the poll in flight, release the lock. Never blocks."""
         self._stopping = True
+        if self.retention is not None:
+            self.retention.stop()
         if self.scheduler is not None:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
@@ -661,4 +673,5 @@ def create_scheduler(
         clock=clock,
         cancel_poll=runner.cancel,
         other_poller=other_poller,
+        retention=RetentionJob(config),
     )
