@@ -34,7 +34,7 @@ from pathlib import Path
 from briefer.store.connection import StoreBase
 from briefer.store.rows import to_db_time
 
-PRUNE_BATCH = 1_000
+PRUNE_BATCH = 500  # rows per write transaction: tens of milliseconds each
 VACUUM_PAGES = 2_048  # 8 MiB of 4 KiB pages per incremental step
 AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
 
