@@ -33,6 +33,10 @@ CHECK_SECONDS = 3600.0
 FIRST_CHECK = timedelta(minutes=5)  # not while the app is starting and polling
 PAUSE = 0.05  # seconds between batches: a waiting poll takes the lock in between
 LAST_PRUNE_KEY = "retention_last_run"
+# Items pruned since the full-text index was last compacted; it is compacted once they
+# reach this share of the stored items (about every three weeks in steady state).
+PENDING_KEY = "retention_index_pending"
+COMPACT_SHARE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +64,16 @@ def prune_database(
     now = now or datetime.now(UTC)
     with Store(config.paths.db) as store:
         pruned = store.prune(now - max_age, pause=pause, should_stop=should_stop)
+        pending = int(store.get_meta(PENDING_KEY) or 0) + pruned.items
+        compacted = pending >= COMPACT_SHARE * max(store.count_items(), 1)
+        if compacted:
+            store.compact_search_index(should_stop=should_stop)
+            compacted = not (should_stop is not None and should_stop())
         space = store.reclaim_space(convert=convert, should_stop=should_stop)
-        if not pruned.stopped:
-            store.set_meta(LAST_PRUNE_KEY, to_db_time(now))
+        store.update_meta(
+            {PENDING_KEY: "0" if compacted else str(pending)}
+            | ({} if pruned.stopped else {LAST_PRUNE_KEY: to_db_time(now)})
+        )
     log.info(
         "retention: pruned %d items in %.1f s (longest transaction %.0f ms); %d bytes returned",
         pruned.items,

@@ -27,7 +27,13 @@ from briefer.cli import main
 from briefer.config import Paths, load_config
 from briefer.errors import ConfigError
 from briefer.models import FetchResult, FetchStatus, Item, Match, ParsedFeed
-from briefer.prune import LAST_PRUNE_KEY, RetentionJob, prune_database, schedule_retention
+from briefer.prune import (
+    LAST_PRUNE_KEY,
+    PENDING_KEY,
+    RetentionJob,
+    prune_database,
+    schedule_retention,
+)
 from briefer.store import Store
 from briefer.stories import WINDOW, StoryIndex
 from tests.factory import FIXED_NOW, hit
@@ -323,6 +329,36 @@ def test_new_database_gives_pruned_space_back(tmp_path: Path) -> None:
         assert space.mode == "incremental" and not space.converted
         assert store.database_size() < full / 2
         assert store.integrity_check() == "ok"
+
+
+def test_compacting_the_search_index_drops_deleted_text(tmp_path: Path) -> None:
+    with Store(tmp_path / "b.db") as store:
+        fill(store, 2, 2_000, OLD)
+        fill(store, 1, 500, YOUNG, first=2)
+        index_pages = "SELECT count(*) FROM items_fts_data"
+        store.prune(CUT)
+        before = store.conn.execute(index_pages).fetchone()[0]
+        steps, longest = store.compact_search_index(step_pages=16)
+        assert steps > 1 and longest > 0
+        assert store.conn.execute(index_pages).fetchone()[0] < before / 2
+        fts_ok(store)
+        assert len(store.search("regional", limit=1_000)) == store.count_items()
+        assert store.compact_search_index() == (1, pytest.approx(0, abs=1))  # nothing left
+
+
+def test_daily_job_compacts_the_index_once_enough_went(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    with Store(config.paths.db) as store:
+        fill(store, 1, 100, OLD)
+        fill(store, 1, 2_000, YOUNG, first=1)
+    prune_database(config, now=NOW, pause=0)  # 98 of 2,002 left: under a tenth, pending
+    with Store(config.paths.db) as store:
+        assert store.get_meta(PENDING_KEY) == "98"
+        fill(store, 1, 200, OLD + timedelta(days=1), first=2)
+    prune_database(config, now=NOW + timedelta(days=1, hours=1), pause=0)
+    with Store(config.paths.db) as store:
+        assert store.get_meta(PENDING_KEY) == "0"  # 98 + 197 >= a tenth: compacted
+        fts_ok(store)
 
 
 def test_older_database_converts_only_when_asked(tmp_path: Path) -> None:

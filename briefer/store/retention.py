@@ -16,7 +16,9 @@ rows go through the items_ad trigger), and commits; a batch is all or nothing, s
 prune stopped anywhere (killed, shut down) leaves a consistent database, and running
 again carries on.
 
-Space: a database created by this briefer uses `auto_vacuum = INCREMENTAL` (set before
+Space: the full-text index keeps deleted text until its segments are merged
+(`compact_search_index`, worth it once a good share of the items went). A database
+created by this briefer uses `auto_vacuum = INCREMENTAL` (set before
 its first table, the only time it can be set without a VACUUM), and `reclaim_space`
 returns the free pages a few megabytes at a time. An older database needs one full
 VACUUM to switch; that rewrites the whole file while holding the write lock, so it runs
@@ -35,7 +37,8 @@ from briefer.store.connection import StoreBase
 from briefer.store.rows import to_db_time
 
 PRUNE_BATCH = 500  # rows per write transaction: tens of milliseconds each
-VACUUM_PAGES = 2_048  # 8 MiB of 4 KiB pages per incremental step
+VACUUM_PAGES = 256  # pages (4 KiB) moved per incremental-vacuum transaction
+MERGE_PAGES = 256  # full-text index pages written per merge transaction
 AUTO_VACUUM = {0: "none", 1: "full", 2: "incremental"}
 
 # Item `a` may be pruned (parameters :cut, the cut-off time).
@@ -90,6 +93,7 @@ class PruneResult:
 class SpaceResult:
     freed_bytes: int  # pages returned to the file system
     seconds: float
+    longest_step: float  # the longest transaction, in seconds
     mode: str  # auto_vacuum after the call: "incremental", "none", "full"
     converted: bool  # a full VACUUM switched the file to incremental
 
@@ -198,11 +202,14 @@ class RetentionMixin(StoreBase):
         before = self.database_size()
         mode = self.auto_vacuum()
         converted = False
+        longest = 0.0
         if mode == "incremental":
             while self._pages("freelist_count"):
                 if should_stop is not None and should_stop():
                     break
+                began = time.perf_counter()
                 self.conn.execute(f"PRAGMA incremental_vacuum({int(step_pages)})").fetchall()
+                longest = max(longest, time.perf_counter() - began)
         elif convert:
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("VACUUM")
@@ -212,9 +219,35 @@ class RetentionMixin(StoreBase):
         return SpaceResult(
             freed_bytes=max(0, before - self.database_size()),
             seconds=time.perf_counter() - started,
+            longest_step=longest if mode == "incremental" else time.perf_counter() - started,
             mode=self.auto_vacuum(),
             converted=converted,
         )
+
+    def compact_search_index(
+        self, *, step_pages: int = MERGE_PAGES, should_stop: Callable[[], bool] | None = None
+    ) -> tuple[int, float]:
+        """Merge the full-text index's segments, `step_pages` pages per transaction, until
+        it is one; returns (steps, longest step in seconds).
+
+        Deleting an item only adds a tombstone to the index (FTS5 before 3.42 has no
+        secure-delete); the text it hid stays on disk until the segments holding both are
+        merged. Merging everything rewrites the whole index, so the caller does it after
+        a large share of the items went, not after every prune.
+        """
+        steps, longest = 0, 0.0
+        while not (should_stop is not None and should_stop()):
+            before = self.conn.total_changes
+            began = time.perf_counter()
+            # A negative count merges segments of any level, down to one.
+            self.conn.execute(
+                "INSERT INTO items_fts(items_fts, rank) VALUES ('merge', ?)", (-int(step_pages),)
+            )
+            longest = max(longest, time.perf_counter() - began)
+            steps += 1
+            if self.conn.total_changes - before < 2:  # FTS5's sign that nothing was left
+                break
+        return steps, longest
 
     def auto_vacuum(self) -> str:
         return AUTO_VACUUM.get(self._pages("auto_vacuum"), "unknown")
