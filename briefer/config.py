@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +105,23 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    max_age_days: int = 180  # 0: keep everything
+
+    @property
+    def max_age(self) -> timedelta | None:
+        """How old an unmatched item may get before it is pruned; None: never pruned."""
+        return timedelta(days=self.max_age_days) if self.max_age_days else None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     paths: Paths
     poll: PollSettings
     notify: NotifySettings
     digest: DigestSettings
     feeds: tuple[FeedConfig, ...]
+    retention: RetentionSettings
     sources: tuple[Path, ...]  # the files this was read from, defaults first
 
     @property
@@ -145,6 +156,7 @@ def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
         notify=_notify(raw.get("notify", {}), origin),
         digest=_digest(raw.get("digest", {}), origin),
         feeds=_feeds(raw.get("feeds", []), origin),
+        retention=_retention(raw.get("retention", {}), origin),
         sources=tuple(sources),
     )
 
@@ -295,6 +307,29 @@ def _digest(data: Any, origin: Path) -> DigestSettings:
         formats=tuple(dict.fromkeys(formats)),
         full_stories=t.integer("full_stories", 10, low=0, high=1000),
     )
+
+
+# Under a week, unmatched items would go before stories (three days) and searches are done
+# with them.
+MIN_RETENTION_DAYS = 7
+MAX_RETENTION_DAYS = 3650
+
+
+def _retention(data: Any, origin: Path) -> RetentionSettings:
+    t = _Table(data, "retention", origin)
+    t.check_known({"max_age_days"})
+    days = t.data.get("max_age_days", 180)
+    if (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not (days == 0 or MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS)
+    ):
+        raise t.fail(
+            "max_age_days",
+            f"expected 0 (keep everything) or a whole number of days from "
+            f"{MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, got {days!r}",
+        )
+    return RetentionSettings(max_age_days=days)
 
 
 def _feeds(data: Any, origin: Path) -> tuple[FeedConfig, ...]:

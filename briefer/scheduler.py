@@ -47,6 +47,7 @@ from briefer.models import FeedOutcome, PollReport
 from briefer.notify import IssueLike
 from briefer.notify_step import NotifyOptions, NotifyStep
 from briefer.poll_cycle import POLL_TIMEOUT, PollCancelled, PollRunner
+from briefer.prune import RetentionJob, schedule_retention
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
@@ -170,8 +171,10 @@ class BrieferScheduler:
         digest: DigestJob | None = None,
         hooks: SchedulerHooks | None = None,
         settings: ScheduleSettings | None = None,
+        retention: RetentionJob | None = None,
     ) -> None:
         self.config = config
+        self.retention = retention  # the daily prune, in the process that polls
         self.poll = poll
         self.cancel_poll: Callable[[], object] | None = getattr(poll, "cancel", None)
         self.lock = lock
@@ -222,6 +225,13 @@ class BrieferScheduler:
                 name="daily digest",
                 misfire_grace_time=DIGEST_MISFIRE_GRACE,
             )
+        if self.retention is not None:
+            schedule_retention(
+                scheduler,
+                self.retention,
+                may_run=lambda: self.state.polling_here,
+                on_error=self._failed,
+            )
         self.scheduler = scheduler
         self._pool.submit(_nothing)  # its thread starts here, not in the first poll's step
 
@@ -267,6 +277,8 @@ class BrieferScheduler:
     def shutdown(self) -> None:
         """Stop scheduling, cancel the poll in flight, release the lock. Never blocks."""
         self._stopping = True
+        if self.retention is not None:
+            self.retention.stop()
         if self.scheduler is not None:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
@@ -526,4 +538,5 @@ def create_scheduler(
         digest=job,
         hooks=hooks,
         settings=settings,
+        retention=RetentionJob(config),
     )

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "daemon": "briefer.cli.daemon:daemon",
     "notify": "briefer.cli.notify:notify",
     "demo": "briefer.cli.demo:demo",
+    "prune": "briefer.cli.prune:prune",
 }
 
 HELP = {
@@ -46,6 +47,7 @@ HELP = {
     "daemon": "Poll on a schedule without the app, and notify.",
     "notify": "Send a test notification.",
     "demo": "Run the app on bundled sample feeds served locally.",
+    "prune": "Delete old items that matched nothing, as retention does daily.",
 }
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
 from briefer import __version__
 from briefer.cli.context import AppContext
-from briefer.cli.output import age
+from briefer.cli.output import age, size
 from briefer.notify import probe_channel
-from briefer.store import SCHEMA_VERSION
+from briefer.store import SCHEMA_VERSION, Store
 
 
 @click.command()
@@ -40,6 +40,8 @@ def doctor(ctx: AppContext) -> None:
             f"integrity {integrity}"
         )
         click.echo(f"stored      {store.count_items()} items, {store.count_matches()} matches")
+        click.echo(f"size        {size_line(store)}")
+        click.echo(f"retention   {retention_line(store, config.retention.max_age, now)}")
         rows = {row.url: row for row in store.feeds()}
     problems += integrity != "ok"
     configured = [f.url for f in config.feeds if f.enabled]
@@ -58,3 +60,23 @@ def doctor(ctx: AppContext) -> None:
         click.echo(f"    {row.url}")
     if problems:
         raise SystemExit(1)
+
+
+def size_line(store: Store) -> str:
+    line = f"{size(store.database_size())} on disk"
+    free = store.free_bytes()
+    if free:
+        line += f", {size(free)} of it free space"
+    if store.auto_vacuum() != "incremental":
+        line += "; pruned space is not given back: run `briefer prune --vacuum` once"
+    return line
+
+
+def retention_line(store: Store, max_age: timedelta | None, now: datetime) -> str:
+    if max_age is None:
+        return "off: every item is kept ([retention] max_age_days = 0)"
+    would = store.prunable(now - max_age)
+    return (
+        f"unmatched items older than {max_age.days} days are pruned daily; "
+        f"{would.items} to prune now (about {size(would.bytes)})"
+    )

@@ -39,3 +39,13 @@ def age(when: datetime, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} {suffix}"
     return "just now"
+
+
+def size(n: int) -> str:
+    """Bytes as people read them: "812 KB", "1.4 GB"."""
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit in ("bytes", "KB") else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")

@@ -35,7 +35,10 @@ class StoreBase:
             self.db = sqlite_utils.Database(conn)
             # Reading the schema is what fails on a file that is not SQLite; do it before
             # writing.
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                # Only a file without tables can take this without a full VACUUM; it lets
+                # retention give pruned space back bit by bit (store.retention).
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             migrate(self.db, self.path)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
