@@ -1,4 +1,5 @@
-"""Plain data passed between the pipeline stages (fetch -> parse -> match -> store).
+"""Plain data passed between the pipeline stages (fetch -> parse -> match -> store), and
+the rows the store reads back for the app, the CLI and the digest.
 
 Every stage takes and returns these dataclasses, so each stage can be tested alone and
 none of them needs to know how the others work.
@@ -149,3 +150,81 @@ class PollReport:
     @property
     def new_items(self) -> int:
         return sum(o.new_items for o in self.outcomes)
+
+
+# -- rows read back from the store ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    last_polled: datetime | None
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    next_due: datetime | None
+    disabled: bool
+    disabled_reason: str | None
+    item_count: int
+    warning: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.disabled or self.error_count > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    title: str
+    summary: str
+    link: str | None
+    published: datetime
+    feed_title: str
+    feed_url: str
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    item: ItemRow
+    issue_id: str
+    score: float
+    hits: tuple[TermHit, ...]
+    matched_at: datetime
+
+    @property
+    def terms(self) -> list[str]:
+        """The terms that made the match (context hits only support it; see Match.terms)."""
+        return [h.term for h in self.hits if h.kind != "context"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    item: ItemRow
+    issue_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermStat:
+    """How one term of an issue did over the stored matches."""
+
+    term: str
+    kind: str  # "phrase", "word", "weak" or "context" (context only gates weak terms)
+    hits: int  # stored matches of the issue this term took part in
+    last_matched: datetime | None  # publication time of the newest of them
+    dismissed: int  # of those, how many the user marked not relevant
+
+
+@dataclass(slots=True)
+class MatchChanges:
+    """What replacing one issue's matches did: pairs that appeared, went, or stayed."""
+
+    added: int = 0
+    removed: int = 0
+    kept: int = 0
