@@ -162,7 +162,8 @@ class BrieferApp(RematchOnStart, App[None]):
             self.scheduler.shutdown()
         if self.parse_pool is not None:
             self.parse_pool.shutdown(wait=False, cancel_futures=True)
-        self.store.close()
+        if hasattr(self, "store"):  # not when opening the database failed
+            self.store.close()
 
     # Scheduler hooks run on this loop's thread; they hand over to the message handlers.
     def _polled_by_scheduler(self, report: PollReport) -> None:
@@ -314,5 +315,8 @@ class BrieferApp(RematchOnStart, App[None]):
                     yield SystemCommand(binding.description, f"key: {binding.key}", run)
 
 
-def run_app(ctx: AppContext, **options: object) -> None:
-    BrieferApp(Services.from_context(ctx), **options).run()  # type: ignore[arg-type]
+def run_app(ctx: AppContext, **options: object) -> int:
+    """Run the app; returns its exit status (1 when it stopped on an error)."""
+    app = BrieferApp(Services.from_context(ctx), **options)  # type: ignore[arg-type]
+    app.run()
+    return app.return_code or 0
