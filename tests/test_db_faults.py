@@ -26,6 +26,7 @@ from briefer.store import Store
 from briefer.store.faults import damage_marker
 from tests.factory import add_feed, hit, item
 from tests.feeds import items, rss
+from tests.mounts import read_only_file, tmpfs, with_mounts
 
 CLI = "import sys; from briefer.cli import main; sys.exit(main())"
 APP = """
@@ -235,21 +236,6 @@ def test_a_deleted_or_replaced_database_is_noticed_and_never_recreated(
 # -- a full disk -----------------------------------------------------------------------------
 
 
-def small_disk_script(mountpoint: Path, inner: str) -> list[str] | None:
-    """A command running `inner` (python code) with a 1 MiB tmpfs at `mountpoint`, as root
-    or in a user namespace; None where neither is allowed."""
-    mount = f"mount -t tmpfs -o size=1m tmpfs {mountpoint}"
-    run_inner = f"{sys.executable} -c {subprocess.list2cmdline([inner])}"
-    if os.geteuid() == 0:
-        probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
-        if probe.returncode == 0:
-            return ["unshare", "-m", "sh", "-c", f"{mount} && {run_inner}"]
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
-    if probe.returncode == 0:
-        return ["unshare", "-rm", "sh", "-c", f"{mount} && {run_inner}"]
-    return None
-
-
 FILL_UNTIL_FULL = """
 import sys
 from pathlib import Path
@@ -271,7 +257,6 @@ sys.exit(main())
 """
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None and not os.environ.get("CI"), reason="unshare")
 def test_a_full_disk_is_called_a_full_disk(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed.xml").respond_with_data(
         rss(items(50)), content_type="application/rss+xml"
@@ -283,14 +268,28 @@ def test_a_full_disk_is_called_a_full_disk(tmp_path: Path, httpserver: HTTPServe
     )
     root = str(Path(__file__).resolve().parent.parent)
     inner = FILL_UNTIL_FULL.format(root=root, db=str(mountpoint / "briefer.db"))
-    command = small_disk_script(mountpoint, inner)
-    if command is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must allow mounting a small tmpfs (root or user namespaces)")
-        pytest.skip("cannot mount a small tmpfs here")
+    command = with_mounts([tmpfs(str(mountpoint), "1m")], [sys.executable, "-c", inner])
     env = {**os.environ, "BRIEFER_HOME": str(tmp_path)}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
     assert "DiskFullError The disk is full" in result.stderr, result.stderr
     assert result.returncode != 0
     assert "briefer: The disk is full" in result.stderr, result.stderr
+
+
+def test_digest_to_a_file_on_a_read_only_database_writes_it_and_says_what_was_not_saved(
+    home: Path,
+) -> None:
+    db = home / "briefer.db"
+    fill(db, feeds=1, per_feed=3)
+    out = home / "digest.md"
+    argv = [sys.executable, "-m", "briefer", "digest", "-o", str(out)]
+    command = with_mounts(read_only_file(str(db)), argv)
+    env = {**os.environ, "BRIEFER_HOME": str(home)}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert out.read_text().startswith("# Briefing")
+    assert f"Digest written: {out}" in result.stderr
+    assert "could not be remembered as the last one" in result.stderr
+    assert "is read-only" in result.stderr
