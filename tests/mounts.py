@@ -1,5 +1,6 @@
-"""Run a command with private mounts (a tiny tmpfs, a read-only file) as a user would meet
-them: as root in a new mount namespace, else in a user namespace where that is allowed.
+"""Run a command with private mounts (a tiny tmpfs, a read-only file) or without a network,
+as a user would meet them: as root in new namespaces, else in a user namespace where that
+is allowed.
 
 Tests that need this skip on a laptop that allows neither, and fail when CI is set.
 """
@@ -18,18 +19,18 @@ def _works(prefix: list[str]) -> bool:
     return subprocess.run([*prefix, "true"], capture_output=True).returncode == 0
 
 
-def with_mounts(setup: list[str], argv: list[str]) -> list[str]:
-    """argv run after the shell commands `setup` (mounts), in a private mount namespace."""
+def with_mounts(setup: list[str], argv: list[str], *, network: bool = True) -> list[str]:
+    """argv run after the shell commands `setup` (mounts), in a private mount namespace;
+    with network=False also in a network namespace of its own (no route, no DNS)."""
+    flags = "-m" if network else "-mn"
     if shutil.which("unshare") is not None:
-        for prefix in (["unshare", "-m"], ["unshare", "-rm"]):
-            if (prefix == ["unshare", "-m"]) != (os.geteuid() == 0):
-                continue
-            if _works(prefix):
-                script = " && ".join([*setup, shlex.join(argv)])
-                return [*prefix, "sh", "-c", script]
+        prefix = ["unshare", flags] if os.geteuid() == 0 else ["unshare", "-r" + flags[1:]]
+        if _works(prefix):
+            script = " && ".join([*setup, shlex.join(argv)])
+            return [*prefix, "sh", "-c", script]
     if os.environ.get("CI"):
-        pytest.fail("CI must allow private mounts (root, or user namespaces) for this test")
-    pytest.skip("cannot make private mounts here (needs root or user namespaces)")
+        pytest.fail("CI must allow private namespaces (root, or user namespaces) for this test")
+    pytest.skip("cannot make private namespaces here (needs root or user namespaces)")
 
 
 def tmpfs(path: str, size: str) -> str:

@@ -12,6 +12,7 @@ import click
 from briefer.cli.context import AppContext
 from briefer.cli.output import outcome_line
 from briefer.models import FeedOutcome, PollReport
+from briefer.offline import offline_hint
 from briefer.poller import Poller, parse_pool
 from briefer.rematch import stale_notice
 
@@ -49,6 +50,7 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
             report = asyncio.run(poller.poll(every=every, on_outcome=show))
         finally:
             executor.shutdown(cancel_futures=True)
+        hint = offline_hint(report, first_run=store.count_items() == 0)
         # So cron users hear about matches too.
         if report.new_matches and config.notify.enabled and not no_notify:
             from briefer.notify import notify_new_matches
@@ -56,6 +58,8 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
             said = asyncio.run(notify_new_matches(config, store, ctx.issues, report.new_matches))
             click.echo(f"Notify: {said.summary()}.")
     click.echo(totals_line(report))
+    if hint:
+        click.echo(hint)
     if report.outcomes and report.succeeded == 0:
         raise SystemExit(1)
 
