@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,8 @@ def test_the_app_stops_with_the_sentence_not_a_traceback(home: Path, damaged: Pa
 def test_a_damage_marker_for_another_file_is_ignored(home: Path, damaged: Path) -> None:
     assert run(home, "matches").returncode != 0
     damaged.rename(home / "briefer.db.bak")
-    Store(damaged).close()  # a new, sound file at the same path
+    result = run(home, "matches")  # a new, sound file at the same path
+    assert result.returncode == 0, result.stderr
     assert not damage_marker(damaged).exists()
 
 
@@ -229,8 +231,38 @@ def test_a_deleted_or_replaced_database_is_noticed_and_never_recreated(
             app_store.data_version()
         with pytest.raises(DatabaseGoneError):
             app_store.set_meta("k", "v")
+    # Not even once the app's own connection is closed: this process had that file.
+    with pytest.raises(DatabaseGoneError):
+        Store(db)
     assert db.exists() == (how == "replaced")
-    Store(db).close()  # once nothing holds the old file, a new one may be made
+
+
+def test_the_app_says_so_when_its_database_is_deleted(home: Path) -> None:
+    db = home / "briefer.db"
+    fill(db, feeds=1, per_feed=3)
+    env = {**os.environ, "BRIEFER_HOME": str(home), "COLUMNS": "300"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", APP],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The app has opened the file once its own connection made the shared-memory file.
+        while not Path(f"{db}-shm").exists():
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        _, err = proc.communicate(timeout=120)  # a hang guard: it looks every 3 s
+    finally:
+        proc.kill()
+    said = " ".join(err.split())
+    assert proc.returncode == 1, err
+    assert "Traceback" not in said
+    assert f"briefer: The database {db} was deleted while briefer had it open" in said
+    assert not db.exists(), "no fresh empty file under the running app"
 
 
 # -- a full disk -----------------------------------------------------------------------------

@@ -34,11 +34,12 @@ from briefer.store.schema import migrate, schema_version
 
 BUSY_TIMEOUT_MS = 10_000
 
-# Files a Store in this process has open, with how many Stores hold each. A worker thread
-# opening its own Store while the app holds one must find the same file, not create an
-# empty one where the user deleted it (which would show "0 matches" with no warning).
-_open_files: dict[str, tuple[FileIdentity, int]] = {}
-_open_lock = threading.Lock()
+# The file this process opened at each path. A later Store at that path (a worker thread
+# of the app, the daemon's next poll) must find the same file, not create an empty one
+# where the user deleted it: that showed "0 matches" with no warning while other
+# connections went on writing to the deleted file.
+_opened: dict[str, FileIdentity] = {}
+_opened_lock = threading.Lock()
 
 
 class StoreBase:
@@ -54,10 +55,10 @@ class StoreBase:
             raise DatabaseError(f"{self.path}: no database here yet (run `briefer poll --once`)")
         if self.path.exists() and self.path.is_dir():
             raise DatabaseError(f"{self.path}: expected a database file, found a folder")
-        with _open_lock:
-            held = _open_files.get(self._key)
-            if held is not None and file_identity(self.path) != held[0]:
-                raise gone_error(self.path)
+        with _opened_lock:
+            opened = _opened.get(self._key)
+        if opened is not None and file_identity(self.path) != opened:
+            raise gone_error(self.path)
         if not verify and marked_damaged(self.path):
             raise DamagedDatabaseError(damaged_sentence(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,9 +91,11 @@ class StoreBase:
                 raise database_error(self.path, exc) from None
             raise
         self._identity = file_identity(self.path)
-        with _open_lock:
-            held = _open_files.get(self._key)
-            _open_files[self._key] = (self._identity, (held[1] if held else 0) + 1)
+        if self._identity is None:  # deleted while we were opening it
+            self.conn.close()
+            raise gone_error(self.path)
+        with _opened_lock:
+            _opened.setdefault(self._key, self._identity)
 
     def _verify(self) -> None:
         verdict = self.integrity_check()
@@ -107,16 +110,6 @@ class StoreBase:
 
     def close(self) -> None:
         self.conn.close()
-        if self._identity is None:
-            return
-        with _open_lock:
-            held = _open_files.get(self._key)
-            if held is not None:
-                if held[1] <= 1:
-                    del _open_files[self._key]
-                else:
-                    _open_files[self._key] = (held[0], held[1] - 1)
-        self._identity = None
 
     def check_file(self) -> None:
         """Raise DatabaseGoneError if the file at our path is no longer the one we opened
