@@ -325,3 +325,16 @@ def test_digest_to_a_file_on_a_read_only_database_writes_it_and_says_what_was_no
     assert f"Digest written: {out}" in result.stderr
     assert "could not be remembered as the last one" in result.stderr
     assert "is read-only" in result.stderr
+
+
+def test_the_daemon_logs_the_sentence_not_a_traceback(home: Path, damaged: Path) -> None:
+    from tests.test_daemon import HANG_GUARD, start_daemon, stop, wait_for
+
+    assert run(home, "matches").returncode != 0  # now known to be damaged
+    proc = start_daemon(home, "--no-notify")
+    log = home / "logs" / "daemon.log"
+    wait_for(lambda: log.exists() and "error while polling" in log.read_text(), HANG_GUARD, proc)
+    stop(proc)
+    text = log.read_text()
+    assert f"error while polling: The database {damaged} is damaged" in text
+    assert "Traceback" not in text
