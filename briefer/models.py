@@ -136,6 +136,15 @@ class NewMatch:
     feed_title: str
     terms: tuple[str, ...]
     published: datetime
+    # The item's story (the id of its first item). Left at 0 by a caller that does not know
+    # it, it becomes the item's own id: an item not grouped yet is a story of its own.
+    story_id: int = 0
+    outlet: str = ""  # the real outlet, "" when the feed is the outlet
+    lang: str = ""  # "en", "es", ... or "" when unknown
+
+    def __post_init__(self) -> None:
+        if not self.story_id:
+            object.__setattr__(self, "story_id", self.item_id)
 
 
 @dataclass(slots=True)
@@ -208,6 +217,7 @@ class MatchRow:
 class SearchRow:
     item: ItemRow
     issue_ids: tuple[str, ...]
+    story_id: int  # the item's story; an item not grouped yet is its own (its id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +238,35 @@ class MatchChanges:
     added: int = 0
     removed: int = 0
     kept: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """One story as an issue's list shows it: its matched, not dismissed items together."""
+
+    story_id: int
+    issue_id: str
+    headline: str  # best item's title (no outlet suffix)
+    headline_item_id: int
+    link: str | None  # headline item's link
+    outlets: int  # distinct outlets (outlet, else feed title) among its matched items
+    langs: frozenset[str]  # {"en", "es"} present among its matched items
+    items: int  # matched, not dismissed items in the story for this issue
+    unread: int  # of those, not read
+    new_since_read: int  # unread items when at least one item is read ("+3 new"), else 0
+    starred: bool  # any item starred
+    score: float  # best match score among its items for this issue
+    first_seen: datetime  # earliest published
+    last_update: datetime  # latest published
+    rank: float  # best-first rank (coverage, recency, score), see briefer.stories.rank
+    hits: tuple[TermHit, ...]  # headline item's hits, for highlighting
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One item inside an opened story."""
+
+    item: ItemRow
+    outlet: str  # real outlet, else the feed's title
+    lang: str
+    match: MatchRow | None  # its match for the issue, None if unmatched

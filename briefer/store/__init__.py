@@ -7,15 +7,27 @@ writes, and each feed's results are committed in one short transaction.
 `Store` is the one entry point; each concern is a module of its own, composed here:
 connection (open, transactions, errors, meta), schema (migrations), feeds, writes (the
 poll write path), queries (matches, items, search), state (read, starred, dismissed,
-notified), bulk (rematch work), stats (panel and term statistics).
+notified), bulk (rematch work), stats (panel and term statistics), story_queries (an issue's
+stories, a story's items, story counts) and story_state (read, starred, dismissed and
+notified per story), grouping (regrouping work).
 """
 
 from __future__ import annotations
 
-from briefer.models import FeedRow, ItemRow, MatchChanges, MatchRow, SearchRow, TermStat
+from briefer.models import (
+    FeedRow,
+    ItemRow,
+    MatchChanges,
+    MatchRow,
+    SearchRow,
+    StoryMember,
+    StoryRow,
+    TermStat,
+)
 from briefer.store.bulk import BulkMixin
 from briefer.store.connection import BUSY_TIMEOUT_MS, StoreBase
 from briefer.store.feeds import FeedsMixin
+from briefer.store.grouping import GroupingMixin
 from briefer.store.queries import QueriesMixin
 from briefer.store.rows import (
     EncodedMatch,
@@ -29,6 +41,8 @@ from briefer.store.rows import (
 from briefer.store.schema import MIGRATION_ATTEMPTS, SCHEMA_VERSION
 from briefer.store.state import StateMixin
 from briefer.store.stats import StatsMixin
+from briefer.store.story_queries import StoryQueriesMixin
+from briefer.store.story_state import StoryStateMixin
 from briefer.store.writes import WritesMixin
 
 __all__ = [
@@ -42,6 +56,8 @@ __all__ = [
     "MatchRow",
     "SearchRow",
     "Store",
+    "StoryMember",
+    "StoryRow",
     "TermStat",
     "encode_matches",
     "from_db_time",
@@ -59,6 +75,9 @@ class Store(
     StateMixin,
     BulkMixin,
     StatsMixin,
+    StoryQueriesMixin,
+    StoryStateMixin,
+    GroupingMixin,
     StoreBase,
 ):
     """An open briefer database."""

@@ -145,11 +145,13 @@ class QueriesMixin(StoreBase):
             return []
         rows = self.conn.execute(
             f"SELECT {ITEM_COLUMNS}, "
-            "(SELECT group_concat(issue_id) FROM matches m WHERE m.item_id = i.id) "
+            "(SELECT group_concat(issue_id) FROM matches m WHERE m.item_id = i.id), "
+            "coalesce(i.story_id, i.id) "
             f"FROM items_fts JOIN items i ON i.id = items_fts.rowid {ITEM_JOINS} "
             "WHERE items_fts MATCH ? ORDER BY bm25(items_fts), i.published DESC LIMIT ?",
             (fts, limit),
         )
         return [
-            SearchRow(item_row(r[:9]), tuple(sorted(r[9].split(","))) if r[9] else ()) for r in rows
+            SearchRow(item_row(r[:9]), tuple(sorted(r[9].split(","))) if r[9] else (), int(r[10]))
+            for r in rows
         ]

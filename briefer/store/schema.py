@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlite_utils
 
 from briefer.errors import DatabaseError
+from briefer.stories import METHOD
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATION_ATTEMPTS = 20
 
 
@@ -126,4 +127,60 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migration_1}
+_ITEM_COLUMNS_2 = {
+    "outlet": "TEXT NOT NULL DEFAULT ''",
+    "outlet_url": "TEXT",
+    "lang": "TEXT NOT NULL DEFAULT ''",
+    "story_id": "INTEGER",  # the id of the story's first item; NULL: not grouped yet
+}
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Stories: each item's outlet, language and story; per-story dismissals and notices.
+
+    Plain SQL, so unlike the first migration this one is a single transaction. Stored items
+    keep story_id NULL until `briefer.regroup` groups them; a database without items has
+    nothing to regroup, so it records the grouping method now.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+        for name, decl in _ITEM_COLUMNS_2.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE items ADD COLUMN {name} {decl}")
+        conn.execute("CREATE INDEX IF NOT EXISTS idx_items_story_id ON items(story_id)")
+        conn.execute("CREATE INDEX IF NOT EXISTS idx_items_published ON items(published)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS story_dismissals (story_id INTEGER NOT NULL, "
+            "issue_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (story_id, issue_id))"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS story_notices (story_id INTEGER NOT NULL, "
+            "issue_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, "
+            "PRIMARY KEY (story_id, issue_id, kind))"
+        )
+        # sqlite-utils' trigger re-indexes an item on any update; assigning stories (a whole
+        # database when regrouping) changes neither title nor summary.
+        conn.execute("DROP TRIGGER IF EXISTS items_au")
+        conn.execute(
+            "CREATE TRIGGER items_au AFTER UPDATE OF title, summary ON items BEGIN "
+            "INSERT INTO items_fts (items_fts, rowid, title, summary) "
+            "VALUES ('delete', old.rowid, old.title, old.summary); "
+            "INSERT INTO items_fts (rowid, title, summary) "
+            "VALUES (new.rowid, new.title, new.summary); END"
+        )
+        if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM items)").fetchone()[0]:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('stories_method', ?)", (METHOD,)
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migration_1,
+    2: _migration_2,
+}

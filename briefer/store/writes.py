@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
+from briefer.match import language
 from briefer.models import FeedOutcome, FetchResult, FetchStatus, Item, Match, NewMatch, ParsedFeed
 from briefer.store.connection import StoreBase
 from briefer.store.rows import hits_to_json, to_db_time
+from briefer.stories import StoryIndex, StoryItem
 
 
 class WritesMixin(StoreBase):
@@ -22,12 +25,18 @@ class WritesMixin(StoreBase):
         next_due: datetime,
         now: datetime,
         issue_versions: dict[str, str] | None = None,
+        stories: StoryIndex | None = None,
+        feed_lang: str | None = None,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         """Store one feed's poll in one transaction: feed state, items, matches.
 
         `matches[i]` are the matches for `parsed.items[i]`. Items already stored with the same
         content are left alone; changed ones are updated in place and rematched. Returns the
         feed's outcome line and the (item, issue) matches that are new.
+
+        With `stories`, each new or changed item is given its story in the same
+        transaction. An item's language is guessed from its text, else `feed_lang` (the
+        feed's configured language).
         """
         status = result.status
         error = result.error
@@ -79,7 +88,15 @@ class WritesMixin(StoreBase):
             )
             if parsed is not None and not parsed.error and parsed.items:
                 new_matches = self._store_items(
-                    conn, feed_id, outcome, parsed.items, matches, now_s, versions
+                    conn,
+                    feed_id,
+                    outcome,
+                    parsed.items,
+                    matches,
+                    now_s,
+                    versions,
+                    stories,
+                    feed_lang or "",
                 )
         return outcome, new_matches
 
@@ -92,11 +109,13 @@ class WritesMixin(StoreBase):
         matches: Sequence[Sequence[Match]] | None,
         now_s: str,
         versions: dict[str, str],
+        stories: StoryIndex | None,
+        feed_lang: str,
     ) -> list[NewMatch]:
         known = {
-            guid: (item_id, digest)
-            for item_id, guid, digest in conn.execute(
-                "SELECT id, guid, content_hash FROM items WHERE feed_id = ?", (feed_id,)
+            guid: (item_id, digest, story)
+            for item_id, guid, digest, story in conn.execute(
+                "SELECT id, guid, content_hash, story_id FROM items WHERE feed_id = ?", (feed_id,)
             )
         }
         new_matches: list[NewMatch] = []
@@ -105,6 +124,7 @@ class WritesMixin(StoreBase):
             existing = known.get(item.guid)
             if existing and existing[1] == digest:
                 continue
+            lang = language(f"{item.title} {item.summary}") or feed_lang
             row = (
                 item.link,
                 item.title,
@@ -112,21 +132,27 @@ class WritesMixin(StoreBase):
                 item.author,
                 to_db_time(item.published),
                 digest,
+                item.outlet,
+                item.outlet_url,
+                lang,
             )
             if existing is None:
                 cur = conn.execute(
                     "INSERT INTO items(link, title, summary, author, published, content_hash, "
-                    "feed_id, guid, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "outlet, outlet_url, lang, feed_id, guid, fetched) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*row, feed_id, item.guid, now_s),
                 )
                 item_id = int(cur.lastrowid or 0)
+                story_id = None
                 previous: set[str] = set()
                 outcome.new_items += 1
             else:
-                item_id = existing[0]
+                item_id, _, story_id = existing
                 conn.execute(
                     "UPDATE items SET link = ?, title = ?, summary = ?, author = ?, "
-                    "published = ?, content_hash = ? WHERE id = ?",
+                    "published = ?, content_hash = ?, outlet = ?, outlet_url = ?, lang = ? "
+                    "WHERE id = ?",
                     (*row, item_id),
                 )
                 previous = {
@@ -137,7 +163,25 @@ class WritesMixin(StoreBase):
                 }
                 conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
                 outcome.updated_items += 1
-            known[item.guid] = (item_id, digest)
+            if stories is not None and story_id is None:
+                # A new item, or one stored before stories, joins a story or starts its own.
+                # A changed item stays in the story it has (the index, warmed from the
+                # store, already holds it).
+                story_id = cast(
+                    int,
+                    stories.add(
+                        StoryItem(
+                            id=item_id,
+                            title=item.title,
+                            published=item.published,
+                            summary=item.summary,
+                            outlet=item.outlet,
+                            lang=lang,
+                        )
+                    ),
+                )
+                conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+            known[item.guid] = (item_id, digest, story_id)
             for match in matches[index] if matches else ():
                 conn.execute(
                     "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
@@ -163,6 +207,9 @@ class WritesMixin(StoreBase):
                             feed_title=outcome.title,
                             terms=tuple(match.terms),
                             published=item.published,
+                            story_id=story_id or item_id,
+                            outlet=item.outlet,
+                            lang=lang,
                         )
                     )
         return new_matches
