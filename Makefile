@@ -8,7 +8,8 @@ CORE := briefer/models.py briefer/config.py briefer/store briefer/fetch.py brief
         briefer/poller.py briefer/timing.py briefer/opml.py briefer/feeds_file.py \
         briefer/scheduler.py briefer/notify/ briefer/lock.py briefer/daemon.py \
         briefer/digest/ briefer/trend.py briefer/rematch.py briefer/termstats.py \
-        briefer/workers.py briefer/parse_fast.py briefer/parse_feedparser.py briefer/parse_rules.py
+        briefer/workers.py briefer/parse_fast.py briefer/parse_feedparser.py briefer/parse_rules.py \
+        briefer/offline.py briefer/search_query.py briefer/errors.py
 
 .PHONY: run demo test lint bench clean
 

@@ -6,6 +6,7 @@ else the platform's config and data folders. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -144,6 +145,7 @@ def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
     sources = [defaults]
     if paths.config_file.is_file():
         user = read_toml(paths.config_file)
+        _check_tables(user, paths.config_file)
         raw = _merge(raw, user)
         sources.append(paths.config_file)
     elif paths.config_file.exists():
@@ -159,6 +161,35 @@ def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
         retention=_retention(raw.get("retention", {}), origin),
         sources=tuple(sources),
     )
+
+
+TABLES = ("poll", "notify", "digest", "feeds")
+
+
+def _check_tables(data: dict[str, Any], path: Path) -> None:
+    """A misspelt table ([pol], [[feed]]) would otherwise be ignored without a word."""
+    for name in data:
+        if name in TABLES:
+            continue
+        kind = "table" if isinstance(data[name], dict | list) else "setting"
+        close = difflib.get_close_matches(name, TABLES, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        where = _line_of_table(path, name)
+        raise ConfigError(
+            path, where, f"unknown {kind} '{name}' ({hint}known: {', '.join(TABLES)})"
+        )
+
+
+def _line_of_table(path: Path, name: str) -> str | None:
+    header = re.compile(rf"\s*(\[\[?\s*{re.escape(name)}\s*[\].]|{re.escape(name)}\s*[=.])")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        if header.match(line):
+            return f"line {number}"
+    return None
 
 
 def read_toml(path: Path) -> dict[str, Any]:

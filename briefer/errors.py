@@ -10,6 +10,13 @@ class BrieferError(Exception):
 
     exit_code = 1
 
+    def __rich__(self) -> object:
+        # Textual shows an exception that can render itself instead of a traceback, so
+        # an app that stops on one of these stops with its sentence.
+        from rich.text import Text
+
+        return Text(f"briefer: {self}")
+
 
 class InputFileError(BrieferError):
     """A config, watchlist or seed file the user can fix."""
@@ -34,3 +41,19 @@ class WatchlistError(InputFileError):
 
 class DatabaseError(BrieferError):
     """The database cannot be used: corrupt, locked, or written by a newer briefer."""
+
+
+class DamagedDatabaseError(DatabaseError):
+    """SQLite found the file damaged. Nothing more is written to it; `doctor` says what to do."""
+
+
+class DiskFullError(DatabaseError):
+    """The disk (or the file size allowed) ran out while writing."""
+
+
+class DatabaseGoneError(DatabaseError):
+    """The database file was deleted or replaced while briefer had it open."""
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """The database file (or its folder) cannot be written."""

@@ -42,6 +42,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from briefer.config import Config
+from briefer.errors import BrieferError
 from briefer.lock import Holder, PollerLock
 from briefer.models import FeedOutcome, PollReport
 from briefer.notify import IssueLike
@@ -445,7 +446,10 @@ class BrieferScheduler:
                     self._failed("reporting the poller's state", exc)
 
     def _failed(self, doing: str, exc: BaseException) -> None:
-        log.error("error while %s: %s", doing, exc, exc_info=exc)
+        # A BrieferError is already the user's sentence (a full disk, a damaged or deleted
+        # database): the log gets that, not a traceback.
+        trace = None if isinstance(exc, BrieferError) else exc
+        log.error("error while %s: %s", doing, exc, exc_info=trace)
         if self.hooks.on_error is not None:
             try:
                 self.hooks.on_error(exc)

@@ -74,6 +74,10 @@ def test_explicit_config_and_db_paths(tmp_path: Path) -> None:
         ('[[feeds]]\nurl = "ftp://x/y"', "key 'feeds[1].url'", "http:// or https://"),
         ('[[feeds]]\nurl = "https://x/y"\nkind = "blog"', "key 'feeds[1].kind'", "one of"),
         ("feeds = 3", "[[feeds]]", "list of [[feeds]]"),
+        ("[pol]\ninterval_minutes = 10", "line 1", "unknown table 'pol' (did you mean 'poll'?"),
+        ('[notify]\nenabled = true\n\n[[feed]]\nurl = "https://x/y"', "line 4", "'feed'"),
+        ("[digest.extra]\nx = 1\n[wibble]\ny = 2", "line 3", "unknown table 'wibble'"),
+        ("notfy = true", "line 1", "unknown setting 'notfy' (did you mean 'notify'?"),
     ],
 )
 def test_bad_config_names_file_place_and_expectation(

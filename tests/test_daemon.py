@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,15 +26,15 @@ from briefer.lock import PollerLock
 from briefer.store import Store
 from tests import dbus_fixtures
 from tests.dbus_fixtures import FakeNotifyd
-from tests.feeds import ConcurrencyServer, Entry, items, rss, serve_raw, stall_before_headers
+from tests.feeds import ConcurrencyServer, Entry, items, read_request, rss, serve_raw
 
 session_bus = dbus_fixtures.session_bus
 fake_notifyd = dbus_fixtures.fake_notifyd
 
 CLI = "import sys; from briefer.cli import main; sys.exit(main())"
-STOP_WITHIN = 5.0
-
-pytest.importorskip("briefer.parse")
+# Not a speed check: long enough for any busy machine, and a daemon that ignored SIGTERM
+# would wait for its next tick (30 minutes away) or for a feed held open until the end.
+HANG_GUARD = 120.0
 
 
 def write_config(home: Path, urls: list[str], *, extra: str = "") -> None:
@@ -82,16 +83,15 @@ def stored_items(db: Path) -> int:
         return 0
 
 
-def stop(proc: subprocess.Popen[str]) -> tuple[float, str]:
-    started = time.monotonic()
+def stop(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGTERM)
     try:
-        _, err = proc.communicate(timeout=STOP_WITHIN + 5)
+        _, err = proc.communicate(timeout=HANG_GUARD)
     except subprocess.TimeoutExpired:
         proc.kill()
         _, err = proc.communicate()
         pytest.fail(f"the daemon ignored SIGTERM:\n{err}")
-    return time.monotonic() - started, err
+    return err
 
 
 @pytest.fixture
@@ -118,13 +118,12 @@ def test_daemon_polls_notifies_and_stops_on_sigterm(
     write_config(home, urls)
     db = home / "briefer.db"
     proc = start_daemon(home)
-    wait_for(lambda: stored_items(db) == 18, 30, proc)
-    wait_for(lambda: PollerLock(home / "poller.lock").holder_pid() == proc.pid, 15, proc)
-    wait_for(lambda: "notify:" in (home / "logs" / "daemon.log").read_text(), 30, proc)
+    wait_for(lambda: stored_items(db) == 18, HANG_GUARD, proc)
+    wait_for(lambda: PollerLock(home / "poller.lock").holder_pid() == proc.pid, HANG_GUARD, proc)
+    wait_for(lambda: "notify:" in (home / "logs" / "daemon.log").read_text(), HANG_GUARD, proc)
 
-    took, err = stop(proc)
+    err = stop(proc)
     assert proc.returncode == 0, err
-    assert took < STOP_WITHIN
     assert "briefer daemon stopped" in err
 
     with Store(db) as store:
@@ -156,11 +155,16 @@ def test_daemon_polls_notifies_and_stops_on_sigterm(
 
 
 def test_sigterm_during_a_hanging_poll(tmp_path: Path, session_bus: str) -> None:
+    """SIGTERM does not wait for a fetch: the slow feed is held open until the daemon is
+    gone, so a daemon that waited for it would never stop."""
     asked = threading.Event()
+    daemon_gone = threading.Event()
 
-    def hang(conn: object, stop_event: threading.Event) -> None:
+    def hang(conn: socket.socket, stop_event: threading.Event) -> None:
+        read_request(conn)
         asked.set()
-        stall_before_headers(conn, stop_event)  # type: ignore[arg-type]
+        while not (daemon_gone.is_set() or stop_event.wait(0.05)):
+            pass
 
     body = rss([Entry("Border wait times", guid="1")])
     with serve_raw(hang) as slow_url, ConcurrencyServer(body, delay=0.0) as fast:
@@ -172,10 +176,10 @@ def test_sigterm_during_a_hanging_poll(tmp_path: Path, session_bus: str) -> None
         )
         db = home / "briefer.db"
         proc = start_daemon(home, "--no-notify")
-        wait_for(lambda: asked.is_set() and stored_items(db) == 1, 30, proc)
-        took, err = stop(proc)
+        wait_for(lambda: asked.is_set() and stored_items(db) == 1, HANG_GUARD, proc)
+        err = stop(proc)
+        daemon_gone.set()
     assert proc.returncode == 0, err
-    assert took < STOP_WITHIN
     with Store(db) as store:
         assert store.integrity_check() == "ok"
         assert store.count_items() == 1
@@ -194,16 +198,17 @@ def test_daemon_waits_while_another_briefer_polls(
         proc = start_daemon(home, "--no-notify")
         log = home / "logs" / "daemon.log"
         wait_for(
-            lambda: log.exists() and "waiting: polling by another" in log.read_text(), 30, proc
+            lambda: log.exists() and "waiting: polling by another" in log.read_text(),
+            HANG_GUARD,
+            proc,
         )
         assert f"(pid {os.getpid()})" in log.read_text()
         assert stored_items(home / "briefer.db") == 0
         assert feeds_server.requests == []
-        took, err = stop(proc)
+        err = stop(proc)
     finally:
         app.release()
     assert proc.returncode == 0, err
-    assert took < STOP_WITHIN
 
 
 def test_daemon_refuses_to_start_without_feeds(tmp_path: Path) -> None:

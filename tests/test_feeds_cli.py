@@ -87,6 +87,34 @@ def test_import_appends_and_replace_replaces(home: Path) -> None:
     ]
 
 
+def test_import_says_how_many_outlines_were_skipped_and_why(home: Path) -> None:
+    opml = home / "mixed.opml"
+    opml.write_bytes(
+        OPML.replace(
+            b"</body>",
+            b'<outline text="Disk" xmlUrl="file:///etc/passwd"/>'
+            b'<outline text="Again" xmlUrl="http://127.0.0.1:1/a.xml"/>'
+            b'<outline text="JS" xmlUrl=" JavaScript:void(0)"/>'
+            b"</body>",
+        )
+    )
+    code, out = run("feeds", "import", str(opml))
+    assert code == 0, out
+    assert "Imported 2 new feeds" in out
+    assert (
+        "5 outlines skipped: 2 with a javascript: address, 1 without a feed address, "
+        "1 with a file: address, 1 listed twice." in out
+    )
+
+
+def test_import_of_nothing_but_unusable_outlines_says_why(home: Path) -> None:
+    opml = home / "bad.opml"
+    opml.write_bytes(b'<opml><body><outline xmlUrl="file:///x"/></body></opml>')
+    code, out = run("feeds", "import", str(opml))
+    assert code != 0
+    assert "no web feeds found (1 outline skipped: 1 with a file: address)" in out
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [

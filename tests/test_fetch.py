@@ -64,7 +64,7 @@ async def test_ok_records_body_and_validators(httpserver: HTTPServer) -> None:
     assert result.max_age == 900
     assert result.final_url == httpserver.url_for("/feed.xml")
     assert result.error is None
-    assert 0 < result.elapsed < 5
+    assert result.elapsed > 0
 
 
 async def test_conditional_get_gives_not_modified(httpserver: HTTPServer) -> None:
@@ -288,12 +288,11 @@ async def test_redirect_to_a_non_web_address_is_refused(
     ],
 )
 async def test_non_web_addresses_are_refused_without_a_request(url: str) -> None:
-    started = time.monotonic()
     result = await fetch(url)
     assert result.status is FetchStatus.ERROR
     assert result.http_status is None
     assert result.error and ("address" in result.error)
-    assert time.monotonic() - started < 0.5
+    assert result.elapsed == 0  # the clock starts with a request; none was started
 
 
 async def test_connection_refused() -> None:
@@ -318,9 +317,10 @@ async def test_read_timeout() -> None:
         started = time.monotonic()
         result = await fetch(url + "/feed.xml", settings)
         took = time.monotonic() - started
+    # The total deadline (10 s) would say "server too slow": this message is the read timeout.
     assert result.status is FetchStatus.ERROR
     assert result.error == "timed out after 0.3 s waiting for data"
-    assert took < 2
+    assert took >= 0.3
 
 
 async def test_stall_after_headers_hits_the_deadline() -> None:
@@ -330,9 +330,10 @@ async def test_stall_after_headers_hits_the_deadline() -> None:
         result = await fetch(url + "/feed.xml", settings)
         took = time.monotonic() - started
     assert result.status is FetchStatus.ERROR
+    # The read timeout (30 s) would say "waiting for data": this message is the deadline.
     assert result.error == "timed out after 1 s (server too slow)"
     assert result.http_status == 200  # the headers did arrive
-    assert 0.9 < took < 2.5
+    assert took >= 1  # and it was not cut short
 
 
 async def test_trickle_is_cut_off_by_the_deadline() -> None:
@@ -344,7 +345,7 @@ async def test_trickle_is_cut_off_by_the_deadline() -> None:
         took = time.monotonic() - started
     assert result.status is FetchStatus.ERROR
     assert result.error == "timed out after 1.5 s (server too slow)"
-    assert 1.4 < took < 3
+    assert took >= 1.5
 
 
 async def test_elapsed_is_recorded_on_error() -> None:

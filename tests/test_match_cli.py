@@ -109,6 +109,30 @@ def test_text_mode_and_explain() -> None:
     assert code == 0 and "no match" in out
 
 
+# Past the 300 characters a poll keeps of a headline: what matched here before the cap.
+FAR = "Weather in Oaxaca, " * 20 + "La DEA y el Cártel de Sinaloa " * 16_000  # ~480 KB
+
+
+def test_text_longer_than_a_headline_is_cut_as_a_poll_cuts_it() -> None:
+    code, out, err = run(["match", FAR])
+    assert code == 0
+    assert "no match" in out  # the matching words start after character 300
+    assert f"the text is {len(FAR):,} characters; only the first 300 are matched" in err
+    code, out, err = run(["match", FAR[:300]])
+    assert code == 0 and "no match" in out and err == ""
+
+
+def test_jsonl_titles_and_summaries_are_cut_as_a_poll_cuts_them() -> None:
+    lines = json.dumps({"id": 1, "title": FAR}) + "\n"
+    lines += json.dumps({"id": 2, "title": "Weather", "summary": "x " * 1000 + FAR}) + "\n"
+    code, out, err = run(["match", "--jsonl", "-"], lines)
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"id": 1, "matches": []},
+        {"id": 2, "matches": []},
+    ]
+
+
 def test_match_needs_text_or_jsonl() -> None:
     code, _, err = run(["match"])
     assert code == 2 and "--jsonl" in err

@@ -575,7 +575,6 @@ def test_notify_reports_the_channel(tmp_path: Path, fake_notifyd: FakeNotifyd) -
 async def test_scheduled_polls_notify_each_item_exactly_once(
     tmp_path: Path, httpserver: object, fake_notifyd: FakeNotifyd
 ) -> None:
-    pytest.importorskip("briefer.parse")
     from pytest_httpserver import HTTPServer
     from werkzeug import Request, Response
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import re
-import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -305,9 +304,7 @@ def test_caps() -> None:
 
 
 def test_billion_laughs_does_not_expand() -> None:
-    started = time.monotonic()
     parsed = parse(billion_laughs(9))
-    assert time.monotonic() - started < 2
     assert_clean(parsed)
     assert all(len(i.title) < 100 and "lol" * 100 not in i.summary for i in parsed.items)
     assert "lol" * 100 not in parsed.title

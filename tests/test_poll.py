@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,9 +119,7 @@ def test_429_defers_410_disables_and_failures_stay_per_feed(
             httpserver.url_for(p) for p in ("/good.xml", "/busy.xml", "/gone.xml", "/broken.xml")
         ]
         write_config(home, [*urls, refused, stalled + "/feed.xml"])
-        start = time.monotonic()
         report = poll(home)
-        assert time.monotonic() - start < 10  # the stalled server is cut off by the deadline
 
     status = {o.url: o for o in report.outcomes}
     assert status[urls[0]].status is FetchStatus.OK
@@ -130,7 +127,9 @@ def test_429_defers_410_disables_and_failures_stay_per_feed(
     assert status[urls[2]].status is FetchStatus.GONE
     assert status[urls[3]].status is FetchStatus.ERROR and "500" in (status[urls[3]].error or "")
     assert status[refused].status is FetchStatus.ERROR and status[refused].error
+    # Cut off by the poll's deadline, not by the server giving up after 30 s.
     assert status[stalled + "/feed.xml"].status is FetchStatus.ERROR
+    assert status[stalled + "/feed.xml"].error == "timed out after 3 s (server too slow)"
 
     with Store(home / "briefer.db") as store:
         assert store.count_items() == 1

@@ -371,7 +371,6 @@ def frozen_datetime(clock: Clock) -> type[datetime]:
 @pytest.fixture
 def poller_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """One clock for the scheduler's due check and the poller's and fetcher's `now`."""
-    pytest.importorskip("briefer.parse")
     import briefer.fetch
     import briefer.poller
 

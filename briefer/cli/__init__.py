@@ -7,6 +7,7 @@ Textual and `briefer` (the TUI) never pays for commands it does not run.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,14 @@ class LazyGroup(click.Group):
         except BrieferError as exc:
             click.echo(f"briefer: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.Error as exc:
+            # A fault the store's checked connection did not see (it opened no Store):
+            # still one sentence, never a traceback.
+            from briefer.store.connection import database_error
+
+            db = ctx.obj.paths.db if isinstance(ctx.obj, AppContext) else Path("briefer.db")
+            click.echo(f"briefer: {database_error(db, exc)}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
@@ -108,7 +117,9 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
     if ctx.invoked_subcommand is None:
         from briefer.tui.app import run_app
 
-        run_app(ctx.obj)
+        code = run_app(ctx.obj)
+        if code:
+            ctx.exit(code)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

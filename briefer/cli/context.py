@@ -48,7 +48,7 @@ class AppContext:
     def issue_versions(self) -> dict[str, str]:
         return {issue.id: issue.version for issue in self.issues}
 
-    def open_store(self, *, create: bool = True) -> Store:
+    def open_store(self, *, create: bool = True, verify: bool = False) -> Store:
         from briefer.store import Store
 
-        return Store(self.paths.db, create=create)
+        return Store(self.paths.db, create=create, verify=verify)

@@ -21,7 +21,7 @@ from briefer.digest import (
     write_digest,
 )
 from briefer.digest.render import EXTENSIONS, FORMATS, render
-from briefer.errors import InputFileError
+from briefer.errors import DatabaseError, InputFileError
 
 SUFFIX_FORMATS = {
     ".md": "md",
@@ -166,12 +166,23 @@ def digest(
                 output = output / f"{stem}.{EXTENSIONS[fmt]}"
             write_digest(result, fmt, output)
             where = output
+        unrecorded: DatabaseError | None = None
         if not no_record:
-            record_export(store, min(period.end, now))
+            try:
+                record_export(store, min(period.end, now))
+            except DatabaseError as exc:
+                # The digest itself is done and delivered; only the bookmark failed.
+                unrecorded = exc
     if where is not None:
         stories = result.story_count
         click.echo(
             f"Digest written: {where} ({stories} {'story' if stories == 1 else 'stories'}, "
             f"{result.start:%Y-%m-%d %H:%M} to {result.end:%Y-%m-%d %H:%M})",
+            err=True,
+        )
+    if unrecorded is not None:
+        click.echo(
+            f"briefer: the digest is complete, but it could not be remembered as the last "
+            f"one, so the next digest will cover this period again: {unrecorded}",
             err=True,
         )

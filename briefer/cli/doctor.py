@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 
 from briefer import __version__
 from briefer.cli.context import AppContext
 from briefer.cli.output import age, size
+from briefer.errors import DamagedDatabaseError
 from briefer.notify import probe_channel
 from briefer.store import SCHEMA_VERSION, Store
 
@@ -33,17 +36,21 @@ def doctor(ctx: AppContext) -> None:
         click.echo("No database yet: run `briefer poll --once` or open the app.")
         return
     now = datetime.now(UTC)
-    with ctx.open_store() as store:
-        integrity = store.integrity_check()
-        click.echo(
-            f"schema      version {store.schema_version} (this briefer writes {SCHEMA_VERSION}); "
-            f"integrity {integrity}"
-        )
-        click.echo(f"stored      {store.count_items()} items, {store.count_matches()} matches")
-        click.echo(f"size        {size_line(store)}")
-        click.echo(f"retention   {retention_line(store, config.retention.max_age, now)}")
-        rows = {row.url: row for row in store.feeds()}
-    problems += integrity != "ok"
+    try:
+        # verify: the integrity check runs before anything is written, and its verdict
+        # is what every other command goes by until the next doctor.
+        with ctx.open_store(verify=True) as store:
+            click.echo(
+                f"schema      version {store.schema_version} "
+                f"(this briefer writes {SCHEMA_VERSION}); integrity ok"
+            )
+            click.echo(f"stored      {store.count_items()} items, {store.count_matches()} matches")
+            click.echo(f"size        {size_line(store)}")
+            click.echo(f"retention   {retention_line(store, config.retention.max_age, now)}")
+            rows = {row.url: row for row in store.feeds()}
+    except DamagedDatabaseError:
+        click.echo(recovery_advice(paths.db))
+        raise SystemExit(1) from None
     configured = [f.url for f in config.feeds if f.enabled]
     failing = [rows[u] for u in configured if u in rows and rows[u].failing]
     never = [u for u in configured if u not in rows or rows[u].last_polled is None]
@@ -80,3 +87,28 @@ def retention_line(store: Store, max_age: timedelta | None, now: datetime) -> st
         f"unmatched items older than {max_age.days} days are pruned daily; "
         f"{would.items} to prune now (about {size(would.bytes)})"
     )
+
+
+def recovery_advice(db: Path) -> str:
+    """What to do about a damaged database, as commands to copy."""
+    q = shlex.quote
+    backup = db.with_name(db.name + ".bak")
+    recovered = db.with_name(db.stem + "-recovered" + db.suffix)
+    # A write-ahead log left beside the file belongs to the damaged copy: moved with it,
+    # it cannot be replayed into the recovered one.
+    sidecars = [p for p in (Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()]
+    move_sidecars = [f"mv {q(str(p))} {q(str(p))}.bak" for p in sidecars]
+    lines = [
+        f"The database {db} is damaged; briefer will not write to it.",
+        "Quit the app and any `briefer daemon`, then either recover what it holds",
+        "(needs the sqlite3 program):",
+        f"  sqlite3 {q(str(db))} .recover | sqlite3 {q(str(recovered))}",
+        f"  mv {q(str(db))} {q(str(backup))}",
+        *(f"  {c}" for c in move_sidecars),
+        f"  mv {q(str(recovered))} {q(str(db))}",
+        "or start fresh (feeds are fetched again; read and starred marks are lost):",
+        f"  mv {q(str(db))} {q(str(backup))}",
+        *(f"  {c}" for c in move_sidecars),
+        f"Either way the damaged file stays as {backup}. Then run `briefer doctor` again.",
+    ]
+    return "\n".join(lines)

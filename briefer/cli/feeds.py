@@ -82,9 +82,12 @@ def remove(ctx: AppContext, url: str) -> None:
 @click.pass_obj
 def import_(ctx: AppContext, file: Path, replace: bool) -> None:
     """Import feeds from an OPML file (exported by any feed reader)."""
-    found = read_opml(file)
+    opml = read_opml(file)
+    found = opml.feeds
+    skipped = opml.skipped_sentence()
     if not found:
-        raise click.ClickException(f"{file}: no feeds found (no outline has an xmlUrl)")
+        why = f" ({skipped})" if skipped else " (no outline has an xmlUrl)"
+        raise click.ClickException(f"{file}: no web feeds found{why}")
     path = ctx.paths.config_file
     if replace:
         count = replace_feeds(path, found)
@@ -95,6 +98,8 @@ def import_(ctx: AppContext, file: Path, replace: bool) -> None:
             f"Imported {len(added)} new feeds from {file} into {path} "
             f"({len(found) - len(added)} were already there)."
         )
+    if skipped:
+        click.echo(f"{skipped}.")
     load_config(ctx.paths)  # prove the file still loads before saying we are done
 
 

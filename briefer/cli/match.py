@@ -97,6 +97,15 @@ def match(
             sys.exit(_EXIT_BAD_INPUT)
         return
     assert text is not None
+    from briefer.parse import MAX_TITLE
+
+    if len(text) > MAX_TITLE:
+        click.echo(
+            f"briefer match: the text is {len(text):,} characters; only the first {MAX_TITLE} "
+            "are matched, as a poll keeps at most that much of a headline.",
+            err=True,
+        )
+        text = text[:MAX_TITLE]
     found = matcher.match(text)
     titles = {issue.id: issue.title for issue in ctx.issues}
     if not found:
@@ -249,6 +258,14 @@ def process_block(
         items, problem = _parse_lines(text, first_line)
         error = problem or error
     ids, texts = items
+    # A poll never stores more of an item than this; neither is more matched here (a
+    # 480 KB title would otherwise take the matcher tens of seconds).
+    from briefer.parse import MAX_SUMMARY, MAX_TITLE
+
+    texts = [
+        (t[:MAX_TITLE], s[:MAX_SUMMARY]) if len(t) > MAX_TITLE or len(s) > MAX_SUMMARY else (t, s)
+        for t, s in texts
+    ]
     results = matcher.match_many(texts, spans=explain)
     lines = [_line(item_id, found, explain) for item_id, found in zip(ids, results, strict=True)]
     lines.append("")

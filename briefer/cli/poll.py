@@ -18,6 +18,7 @@ from briefer.cli.context import AppContext
 from briefer.cli.output import outcome_line
 from briefer.models import FeedOutcome, PollReport
 from briefer.notify import NotifyResult
+from briefer.offline import offline_hint
 from briefer.rematch import stale_notice
 
 
@@ -40,6 +41,7 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         )
     with ctx.open_store() as store:
         notice = stale_notice(store, ctx.issues)
+        first_run = store.count_items() == 0
     if notice:
         click.echo(notice)
     notify = config.notify.enabled and not no_notify
@@ -48,6 +50,9 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         click.echo(f"{busy}: nothing polled here; its new matches are stored as usual.")
         return
     click.echo(totals_line(report))
+    hint = offline_hint(report, first_run=first_run)
+    if hint:
+        click.echo(hint)
     if report.outcomes and report.succeeded == 0:
         raise SystemExit(1)
 

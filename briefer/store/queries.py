@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from briefer.models import ItemRow, MatchRow, SearchRow
+from briefer.search_query import search_words
 from briefer.store.connection import StoreBase
 from briefer.store.rows import (
     ITEM_COLUMNS,
@@ -137,8 +138,9 @@ class QueriesMixin(StoreBase):
         return int(self.conn.execute("SELECT count(*) FROM matches").fetchone()[0])
 
     def search(self, query: str, *, limit: int = 100) -> list[SearchRow]:
-        """Full-text search; every word must appear (in any form FTS5 folds to the same)."""
-        fts = fts_query(query)
+        """Full-text search; every word must appear (in any form FTS5 folds to the same).
+        Raises QueryTooLongError past the limits in briefer.search_query."""
+        fts = fts_query(" ".join(search_words(query)))
         if not fts:
             return []
         rows = self.conn.execute(

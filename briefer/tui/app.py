@@ -91,7 +91,8 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
 
     def on_unmount(self) -> None:
         self._stop_polling()
-        self.store.close()
+        if hasattr(self, "store"):  # not when opening the database failed
+            self.store.close()
 
     def watch_theme(self, theme: str) -> None:
         if hasattr(self, "store"):
@@ -179,5 +180,8 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
                     yield SystemCommand(binding.description, f"key: {binding.key}", run)
 
 
-def run_app(ctx: AppContext, **options: object) -> None:
-    BrieferApp(Services.from_context(ctx), **options).run()  # type: ignore[arg-type]
+def run_app(ctx: AppContext, **options: object) -> int:
+    """Run the app; returns its exit status (1 when it stopped on an error)."""
+    app = BrieferApp(Services.from_context(ctx), **options)  # type: ignore[arg-type]
+    app.run()
+    return app.return_code or 0

@@ -77,3 +77,12 @@ def age(when: datetime, now: datetime) -> str:
     if seconds < 86400 * 60:
         return f"{int(seconds // 86400)}d"
     return when.strftime("%Y-%m-%d")
+
+
+def ago(when: datetime, now: datetime) -> str | None:
+    """ "just now", "5m ago", "2d ago"; None past the point where `age` gives a date, so
+    no one reads "2025-11-22 ago"."""
+    since = age(when, now)
+    if since == "now":
+        return "just now"
+    return None if "-" in since else f"{since} ago"

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from briefer.models import TermHit
 from briefer.store import ItemRow, MatchRow
-from briefer.tui.text import age, clean, highlighted
+from briefer.tui.text import ago, clean, highlighted
 
 
 def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) -> Text:
@@ -33,8 +33,8 @@ def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) ->
 def item_meta(item: ItemRow, now: datetime) -> Text:
     text = Text(clean(item.feed_title), style="bold")
     stamp = item.published.strftime("%Y-%m-%d %H:%M UTC")
-    since = age(item.published, now)
-    text.append(f" · {stamp} · {'just now' if since == 'now' else since + ' ago'}")
+    since = ago(item.published, now)
+    text.append(f" · {stamp} · {since}" if since else f" · {stamp}")
     if item.starred:
         text.append(" · ★ starred", style="yellow")
     text.append(" · read" if item.read else " · unread", style="dim")
