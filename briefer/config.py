@@ -163,7 +163,7 @@ def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
     )
 
 
-TABLES = ("poll", "notify", "digest", "feeds")
+TABLES = ("poll", "notify", "digest", "retention", "feeds")
 
 
 def _check_tables(data: dict[str, Any], path: Path) -> None:

@@ -77,6 +77,7 @@ class NotifyStep:
         )
 
     async def __call__(self, report: PollReport) -> NotifyResult:
+        # Even with nothing new: the first poll after quiet hours sums up what they held.
         if self._store is None:
             from briefer.store import Store
 
@@ -91,7 +92,7 @@ class NotifyStep:
         )
         if result.alerts:
             log.info("notify: %s", result.summary())
-        if self.on_result is not None:
+        if self.on_result is not None and (report.new_matches or result.alerts):
             self.on_result(result)
         return result
 
