@@ -10,7 +10,7 @@ import importlib
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -18,37 +18,36 @@ from briefer import __version__
 from briefer.cli.context import AppContext
 from briefer.errors import BrieferError
 
-# name -> "module:attribute"; the names are a contract other tools rely on.
-COMMANDS: dict[str, str] = {
-    "poll": "briefer.cli.poll:poll",
-    "matches": "briefer.cli.matches:matches",
-    "match": "briefer.cli.match:match",
-    "rematch": "briefer.cli.match:rematch",
-    "watchlists": "briefer.cli.match:watchlists",
-    "feeds": "briefer.cli.feeds:feeds",
-    "search": "briefer.cli.search:search",
-    "doctor": "briefer.cli.doctor:doctor",
-    "digest": "briefer.cli.digest:digest",
-    "daemon": "briefer.cli.daemon:daemon",
-    "notify": "briefer.cli.notify:notify",
-    "demo": "briefer.cli.demo:demo",
-    "prune": "briefer.cli.prune:prune",
-}
 
-HELP = {
-    "poll": "Fetch due feeds, match new items and store them.",
-    "matches": "List stored matches per issue.",
-    "match": "Match text against the watchlists without storing it.",
-    "rematch": "Recompute matches after a watchlist changed.",
-    "watchlists": "Inspect the watchlists and how their terms perform.",
-    "feeds": "List, add, remove, import or export feeds.",
-    "search": "Full-text search over every stored item.",
-    "doctor": "Show paths, database health and feed problems.",
-    "digest": "Export a digest of what matched.",
-    "daemon": "Poll on a schedule without the app, and notify.",
-    "notify": "Send a test notification.",
-    "demo": "Run the app on bundled sample feeds served locally.",
-    "prune": "Delete old items that matched nothing, as retention does daily.",
+class Command(NamedTuple):
+    target: str  # "module:attribute", imported only when the command runs
+    help: str  # the line `briefer --help` shows, without importing the command
+
+
+# The names are a contract other tools rely on.
+COMMANDS: dict[str, Command] = {
+    "poll": Command("briefer.cli.poll:poll", "Fetch due feeds, match new items and store them."),
+    "matches": Command("briefer.cli.matches:matches", "List stored matches per issue."),
+    "match": Command(
+        "briefer.cli.match:match", "Match text against the watchlists without storing it."
+    ),
+    "rematch": Command(
+        "briefer.cli.rematch:rematch", "Recompute matches after a watchlist changed."
+    ),
+    "watchlists": Command(
+        "briefer.cli.watchlists:watchlists", "Inspect the watchlists and how their terms perform."
+    ),
+    "feeds": Command("briefer.cli.feeds:feeds", "List, add, remove, import or export feeds."),
+    "search": Command("briefer.cli.search:search", "Full-text search over every stored item."),
+    "doctor": Command(
+        "briefer.cli.doctor:doctor", "Show paths, database health and feed problems."
+    ),
+    "digest": Command("briefer.cli.digest:digest", "Export a digest of what matched."),
+    "daemon": Command(
+        "briefer.cli.daemon:daemon", "Poll on a schedule without the app, and notify."
+    ),
+    "notify": Command("briefer.cli.notify:notify", "Send a test notification."),
+    "demo": Command("briefer.cli.demo:demo", "Run the app on bundled sample feeds served locally."),
 }
 
 
@@ -57,22 +56,22 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        command = COMMANDS.get(cmd_name)
+        if command is None:
             return None
-        module_name, attr = target.split(":")
+        module_name, attr = command.target.split(":")
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
             return None
-        command: click.Command = getattr(module, attr)
-        return command
+        found: click.Command = getattr(module, attr)
+        return found
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Describe commands without importing them all, which would make --help slow.
-        rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name].help) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -117,9 +116,7 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
     if ctx.invoked_subcommand is None:
         from briefer.tui.app import run_app
 
-        code = run_app(ctx.obj)
-        if code:
-            ctx.exit(code)
+        run_app(ctx.obj)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias
