@@ -21,6 +21,10 @@ hand its PollReport to `hooks.on_report`, then to the notify step. The **digest*
 Faults stay inside their step: an exception is logged (and passed to `hooks.on_error`) and
 the next run still happens; a poll that overruns its timeout is cancelled at its next await
 and ticks skip until its thread is done, so one hanging feed never stops the schedule.
+
+Over 500 lines because the request queue, the lock, the two jobs and shutdown share one
+state machine; the poll itself (`poll_cycle`), the notify step (`notify_step`) and the
+daily prune (`prune`) live apart.
 """
 
 from __future__ import annotations

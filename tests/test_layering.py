@@ -82,8 +82,12 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
                 if node.level:
                     anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
-                found.add(base)
-                found.update(f"{base}.{a.name}" for a in node.names)
+                # `from package import module` loads the module (its package is loaded
+                # for any submodule, and that edge is left out everywhere).
+                subs = {f"{base}.{a.name}" for a in node.names} & modules
+                found.update(subs)
+                if len(subs) < len(node.names):
+                    found.add(base)
 
     visit(ast.parse(path.read_text(encoding="utf-8")).body)
     return {m for m in found if m in modules and m != name}
