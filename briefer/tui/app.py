@@ -28,8 +28,10 @@ from briefer.tui.messages import (
     PollStarted,
     SchedulerPrepared,
 )
+from briefer.tui.pending import Change
 from briefer.tui.polling import enabled_feed_count, poll_once
 from briefer.tui.rematching import RematchOnStart
+from briefer.tui.saving import SavesChanges
 from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.feeds import FeedsScreen
@@ -55,7 +57,7 @@ NAVIGATION_KEYS = [
 ]
 
 
-class BrieferApp(RematchOnStart, App[None]):
+class BrieferApp(SavesChanges, RematchOnStart, App[None]):
     CSS_PATH = "briefer.tcss"
     TITLE = "briefer"
     SUB_TITLE = "US-Mexico security and trade"
@@ -81,11 +83,13 @@ class BrieferApp(RematchOnStart, App[None]):
     ) -> None:
         super().__init__()
         self.services = services
+        self._init_saving()
         self.poll_on_start = poll_on_start
         self.poll_seconds = poll_seconds or services.config.poll.interval_minutes * 60
         self.poll_every = poll_every  # the demo polls all its feeds each time
         self.data_changed: Signal[None] = Signal(self, "data_changed")
         self.store: Store
+        self._saved_theme: str | None = None
         self._data_version = 0
         self.scheduler: BrieferScheduler | None = None
         # feedparser and the matcher hold the GIL for tens of ms per feed: they run in
@@ -97,9 +101,9 @@ class BrieferApp(RematchOnStart, App[None]):
 
     def on_mount(self) -> None:
         self.store = self.services.open_store()
-        saved = self.store.get_meta(THEME_KEY)
-        if saved in self.available_themes:
-            self.theme = saved
+        self._saved_theme = self.store.get_meta(THEME_KEY)
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
         self._data_version = self.store.data_version()
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
@@ -178,8 +182,9 @@ class BrieferApp(RematchOnStart, App[None]):
         self.notify(f"Background job failed: {clean(str(error))}", severity="error", markup=False)
 
     def watch_theme(self, theme: str) -> None:
-        if hasattr(self, "store"):
-            self.store.set_meta(THEME_KEY, theme)
+        if hasattr(self, "store") and theme != self._saved_theme:
+            self._saved_theme = theme
+            self.save(Change("setting", THEME_KEY, value=theme))
 
     def _watch_database(self) -> None:
         """Pick up rows a poll worker or a running daemon committed (cheap: one PRAGMA)."""
@@ -270,7 +275,7 @@ class BrieferApp(RematchOnStart, App[None]):
     def _write_digest(self) -> None:
         from briefer.scheduler import write_scheduled_digest
 
-        written = write_scheduled_digest(self.services.config, self.services.issues)  # type: ignore[arg-type]
+        written = write_scheduled_digest(self.services.config, self.services.issues)
         paths = [str(p) for p in written] if isinstance(written, list | tuple) else []
         self.post_message(DigestExported(paths))
 
@@ -295,11 +300,11 @@ class BrieferApp(RematchOnStart, App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK
 
-    def help_sections(self) -> list[tuple[str, Iterable[Binding]]]:
+    def help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         palette = [Binding("ctrl+p", "command_palette", "Command palette: every action")]
         return [
-            ("Everywhere", [*self.BINDINGS, *palette]),  # type: ignore[list-item]
-            ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),  # type: ignore[list-item]
+            ("Everywhere", [*self.BINDINGS, *palette]),
+            ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),
             ("Item", ItemScreen.BINDINGS),
             ("Search", SearchScreen.BINDINGS),
             ("Feeds", FeedsScreen.BINDINGS),
@@ -315,4 +320,8 @@ class BrieferApp(RematchOnStart, App[None]):
 
 
 def run_app(ctx: AppContext, **options: object) -> None:
-    BrieferApp(Services.from_context(ctx), **options).run()  # type: ignore[arg-type]
+    app = BrieferApp(Services.from_context(ctx), **options)  # type: ignore[arg-type]
+    app.run()
+    unsaved = app.unsaved_report()
+    if unsaved is not None:
+        raise BrieferError(unsaved)

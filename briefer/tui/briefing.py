@@ -27,9 +27,12 @@ MATCH_LIMIT = 200  # a screenful many times over; filling a table costs the UI t
 
 
 class IssueLike(Protocol):
-    id: str
-    title: str
-    description: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
 
 
 def utc_now() -> datetime:

@@ -73,3 +73,18 @@ class RematchStarted(Message):
 class WatchlistsRematched(Message):
     issue_ids: list[str]
     scanned: int
+
+
+@dataclass
+class ChangesHeldBack(Message):
+    """Changes the user made could not be saved yet; `problem` is None while another
+    program holds the write lock (retried soon), else why the database refused them."""
+
+    count: int
+    problem: str | None
+
+
+@dataclass
+class ChangesSaved(Message):
+    count: int
+    after_trouble: bool  # they had been held back: say they are saved now

@@ -34,7 +34,7 @@ def build_scheduler(
     matcher = services.matcher_factory() if services.matcher_factory else None
     scheduler = create_scheduler(
         services.config,
-        services.issues,  # type: ignore[arg-type]
+        services.issues,
         matcher,  # type: ignore[arg-type]
         issue_versions=services.issue_versions,
         parse_executor=parse_executor,

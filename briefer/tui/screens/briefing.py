@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from briefer.store import MatchRow
 from briefer.tui.briefing import IssueQuery, issue_matches, watch_rows
 from briefer.tui.messages import BriefingLoaded
+from briefer.tui.pending import Change
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.services_mixin import ServicesMixin
 from briefer.tui.widgets.baseline_panel import BaselinePanel
@@ -33,6 +34,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         Binding("m", "toggle_read", "Read/unread", show=False),
         Binding("s", "toggle_star", "Star", show=False),
         Binding("x", "dismiss_match", "Not relevant", show=False),
+        Binding("u", "undo_dismiss", "Undo not relevant", show=False),
         Binding("n", "cursor(1)", "Next item", show=False),
         Binding("p", "cursor(-1)", "Previous item", show=False),
     ]
@@ -73,6 +75,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
             now = services.now()
             rows = watch_rows(store, services.issues, now)
             matches = issue_matches(store, query) if query is not None else []
+        matches = self.briefer.pending.show_matches(matches)  # changes not saved yet
         if not get_current_worker().is_cancelled:
             self.post_message(BriefingLoaded(rows, query, matches))
 
@@ -155,19 +158,29 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         if self.selected is not None:
             self.open_item_link(self.selected.item)
 
+    def _change(self, change: Change, *, title: str = "") -> None:
+        """Show the change at once; the app saves it in the background."""
+        self.briefer.save(change, title=title)
+        table = self.query_one(MatchTable)
+        table.show(self.briefer.pending.show_matches(table.matches), self.services.now())
+
     def action_toggle_read(self) -> None:
         if self.selected is not None:
-            self.store.set_read(self.selected.item.id, not self.selected.item.read)
-            self.reload()
+            item = self.selected.item
+            self._change(Change("read", item.id, value=not item.read))
 
     def action_toggle_star(self) -> None:
         if self.selected is not None:
-            self.store.set_starred(self.selected.item.id, not self.selected.item.starred)
-            self.reload()
+            item = self.selected.item
+            self._change(Change("starred", item.id, value=not item.starred))
 
     def action_dismiss_match(self) -> None:
         match = self.selected
         if match is not None:
-            self.store.dismiss(match.item.id, match.issue_id, now=self.services.now())
-            self.notify("Marked not relevant to this issue", timeout=2)
+            dismissal = Change("dismissed", match.item.id, match.issue_id)
+            self._change(dismissal, title=match.item.title)
+            self.notify("Marked not relevant to this issue (u undoes)", timeout=3)
+
+    def action_undo_dismiss(self) -> None:
+        if self.briefer.undo_dismissal() is not None:
             self.reload()

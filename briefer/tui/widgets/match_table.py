@@ -33,7 +33,7 @@ class MatchTable(DataTable[Text]):
         self.matches: list[MatchRow] = []
         self._now: datetime | None = None
         self._title_width = 0
-        self._signature: list[tuple[object, ...]] = []
+        self._signature: list[tuple[int, bool, bool, float, str]] = []
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -81,6 +81,7 @@ class MatchTable(DataTable[Text]):
             return  # nothing a reader could see has changed: no refill, no repaint
         self._signature = signature
         current = self.selected
+        row = self.cursor_row
         scroll_y = self.scroll_y
         self._now = now
         self.matches = list(matches)
@@ -95,11 +96,13 @@ class MatchTable(DataTable[Text]):
             cells.append(Text(age(item.published, now)))
             cells.append(Text(f"{match.score:.0f}", justify="right"))
             self.add_row(*cells, key=str(item.id))
-        if current is not None and str(current.item.id) in self.rows_by_key:
-            self.move_cursor(
-                row=self.get_row_index(str(current.item.id)), animate=False, scroll=False
-            )
-            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
+        if current is None or not matches:
+            return
+        if str(current.item.id) in self.rows_by_key:
+            row = self.get_row_index(str(current.item.id))
+        # A row that left (dismissed) hands the cursor to the one that took its place.
+        self.move_cursor(row=min(row, len(matches) - 1), animate=False, scroll=False)
+        self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
 
     @property
     def selected(self) -> MatchRow | None:
