@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-CORE := briefer/models.py briefer/config.py briefer/store.py briefer/fetch.py briefer/parse.py \
+CORE := briefer/models.py briefer/config.py briefer/store briefer/fetch.py briefer/parse.py \
         briefer/sanitize.py briefer/match.py briefer/watchlist.py briefer/baseline.py \
         briefer/poller.py briefer/timing.py briefer/opml.py briefer/feeds_file.py \
         briefer/scheduler.py briefer/notify.py briefer/lock.py briefer/daemon.py \

@@ -1,4 +1,5 @@
-"""Plain data passed between the pipeline stages (fetch -> parse -> match -> store).
+"""Plain data passed between the pipeline stages (fetch -> parse -> match -> store), and
+the rows the store reads back for the app, the CLI and the digest.
 
 Every stage takes and returns these dataclasses, so each stage can be tested alone and
 none of them needs to know how the others work.
@@ -135,6 +136,15 @@ class NewMatch:
     feed_title: str
     terms: tuple[str, ...]
     published: datetime
+    # The item's story (the id of its first item). Left at 0 by a caller that does not know
+    # it, it becomes the item's own id: an item not grouped yet is a story of its own.
+    story_id: int = 0
+    outlet: str = ""  # the real outlet, "" when the feed is the outlet
+    lang: str = ""  # "en", "es", ... or "" when unknown
+
+    def __post_init__(self) -> None:
+        if not self.story_id:
+            object.__setattr__(self, "story_id", self.item_id)
 
 
 @dataclass(slots=True)
@@ -149,3 +159,114 @@ class PollReport:
     @property
     def new_items(self) -> int:
         return sum(o.new_items for o in self.outcomes)
+
+
+# -- rows read back from the store ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+    last_polled: datetime | None
+    last_status: str | None
+    last_error: str | None
+    error_count: int
+    next_due: datetime | None
+    disabled: bool
+    disabled_reason: str | None
+    item_count: int
+    warning: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.disabled or self.error_count > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    title: str
+    summary: str
+    link: str | None
+    published: datetime
+    feed_title: str
+    feed_url: str
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    item: ItemRow
+    issue_id: str
+    score: float
+    hits: tuple[TermHit, ...]
+    matched_at: datetime
+
+    @property
+    def terms(self) -> list[str]:
+        """The terms that made the match (context hits only support it; see Match.terms)."""
+        return [h.term for h in self.hits if h.kind != "context"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    item: ItemRow
+    issue_ids: tuple[str, ...]
+    story_id: int  # the item's story; an item not grouped yet is its own (its id)
+
+
+@dataclass(frozen=True, slots=True)
+class TermStat:
+    """How one term of an issue did over the stored matches."""
+
+    term: str
+    kind: str  # "phrase", "word", "weak" or "context" (context only gates weak terms)
+    hits: int  # stored matches of the issue this term took part in
+    last_matched: datetime | None  # publication time of the newest of them
+    dismissed: int  # of those, how many the user marked not relevant
+
+
+@dataclass(slots=True)
+class MatchChanges:
+    """What replacing one issue's matches did: pairs that appeared, went, or stayed."""
+
+    added: int = 0
+    removed: int = 0
+    kept: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """One story as an issue's list shows it: its matched, not dismissed items together."""
+
+    story_id: int
+    issue_id: str
+    headline: str  # best item's title (no outlet suffix)
+    headline_item_id: int
+    link: str | None  # headline item's link
+    outlets: int  # distinct outlets (outlet, else feed title) among its matched items
+    langs: frozenset[str]  # {"en", "es"} present among its matched items
+    items: int  # matched, not dismissed items in the story for this issue
+    unread: int  # of those, not read
+    new_since_read: int  # unread items when at least one item is read ("+3 new"), else 0
+    starred: bool  # any item starred
+    score: float  # best match score among its items for this issue
+    first_seen: datetime  # earliest published
+    last_update: datetime  # latest published
+    rank: float  # best-first rank (coverage, recency, score), see briefer.stories.rank
+    hits: tuple[TermHit, ...]  # headline item's hits, for highlighting
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One item inside an opened story."""
+
+    item: ItemRow
+    outlet: str  # real outlet, else the feed's title
+    lang: str
+    match: MatchRow | None  # its match for the issue, None if unmatched

@@ -172,7 +172,7 @@ def test_locked_database_gives_a_clear_error(tmp_path: Path, monkeypatch) -> Non
     Store(path).close()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    monkeypatch.setattr("briefer.store.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("briefer.store.connection.BUSY_TIMEOUT_MS", 200)
     try:
         with Store(path) as store, pytest.raises(DatabaseError, match="locked"):
             store.set_meta("k", "v")

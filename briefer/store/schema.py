@@ -1,0 +1,186 @@
+"""The schema and its migrations: each one forward, keeping data, safe to run again."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from briefer.errors import DatabaseError
+from briefer.stories import METHOD
+
+SCHEMA_VERSION = 2
+MIGRATION_ATTEMPTS = 20
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the database at `path` up to SCHEMA_VERSION; refuse one from a newer briefer."""
+    conn = db.conn
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path} was written by a newer briefer (schema {version}; this one knows "
+            f"up to {SCHEMA_VERSION}). Upgrade briefer; the database was left untouched."
+        )
+    # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
+    # cannot be one transaction. Each is written to be safe to run again instead, and
+    # two processes creating the same new database (the app and a cron poll) retry
+    # until one of them has finished.
+    for attempt in range(MIGRATION_ATTEMPTS):
+        try:
+            for target in range(schema_version(conn) + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](db)
+                conn.execute(f"PRAGMA user_version = {target}")
+            return
+        except sqlite3.OperationalError:
+            if attempt == MIGRATION_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 + random.random() * 0.2)
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("feeds").create(
+        {
+            "id": int,
+            "url": str,
+            "title": str,
+            "added": str,
+            "etag": str,
+            "last_modified": str,
+            "last_polled": str,
+            "last_status": str,
+            "last_http_status": int,
+            "last_error": str,
+            "last_warning": str,
+            "error_count": int,
+            "next_due": str,
+            "disabled": int,
+            "disabled_reason": str,
+            "ttl_minutes": int,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"error_count": 0, "disabled": 0},
+        if_not_exists=True,
+    )
+    db.table("feeds").create_index(["url"], unique=True, if_not_exists=True)
+    db.table("items").create(
+        {
+            "id": int,
+            "feed_id": int,
+            "guid": str,
+            "link": str,
+            "title": str,
+            "summary": str,
+            "author": str,
+            "published": str,
+            "fetched": str,
+            "content_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("feed_id", "feeds", "id")],
+        not_null={"feed_id", "guid", "title", "published"},
+        if_not_exists=True,
+    )
+    db.table("items").create_index(["feed_id", "guid"], unique=True, if_not_exists=True)
+    db.table("items").create_index(["published"], if_not_exists=True)
+    db.table("items").enable_fts(
+        ["title", "summary"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+        replace=True,
+    )
+    db.table("matches").create(
+        {
+            "item_id": int,
+            "issue_id": str,
+            "score": float,
+            "terms": str,
+            "version": str,
+            "matched_at": str,
+        },
+        pk=("item_id", "issue_id"),
+        foreign_keys=[("item_id", "items", "id")],
+        if_not_exists=True,
+    )
+    db.table("matches").create_index(["issue_id", "score"], if_not_exists=True)
+    db.table("item_state").create(
+        {"item_id": int, "read": int, "starred": int, "notified": str},
+        pk="item_id",
+        defaults={"read": 0, "starred": 0},
+        if_not_exists=True,
+    )
+    db.table("feedback").create(
+        {"item_id": int, "issue_id": str, "verdict": str, "at": str},
+        pk=("item_id", "issue_id"),
+        if_not_exists=True,
+    )
+
+
+_ITEM_COLUMNS_2 = {
+    "outlet": "TEXT NOT NULL DEFAULT ''",
+    "outlet_url": "TEXT",
+    "lang": "TEXT NOT NULL DEFAULT ''",
+    "story_id": "INTEGER",  # the id of the story's first item; NULL: not grouped yet
+}
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Stories: each item's outlet, language and story; per-story dismissals and notices.
+
+    Plain SQL, so unlike the first migration this one is a single transaction. Stored items
+    keep story_id NULL until `briefer.regroup` groups them; a database without items has
+    nothing to regroup, so it records the grouping method now.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(items)")}
+        for name, decl in _ITEM_COLUMNS_2.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE items ADD COLUMN {name} {decl}")
+        conn.execute("CREATE INDEX IF NOT EXISTS idx_items_story_id ON items(story_id)")
+        conn.execute("CREATE INDEX IF NOT EXISTS idx_items_published ON items(published)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS story_dismissals (story_id INTEGER NOT NULL, "
+            "issue_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (story_id, issue_id))"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS story_notices (story_id INTEGER NOT NULL, "
+            "issue_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, "
+            "PRIMARY KEY (story_id, issue_id, kind))"
+        )
+        # sqlite-utils' trigger re-indexes an item on any update; assigning stories (a whole
+        # database when regrouping) changes neither title nor summary.
+        conn.execute("DROP TRIGGER IF EXISTS items_au")
+        conn.execute(
+            "CREATE TRIGGER items_au AFTER UPDATE OF title, summary ON items BEGIN "
+            "INSERT INTO items_fts (items_fts, rowid, title, summary) "
+            "VALUES ('delete', old.rowid, old.title, old.summary); "
+            "INSERT INTO items_fts (rowid, title, summary) "
+            "VALUES (new.rowid, new.title, new.summary); END"
+        )
+        if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM items)").fetchone()[0]:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('stories_method', ?)", (METHOD,)
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migration_1,
+    2: _migration_2,
+}

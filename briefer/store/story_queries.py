@@ -1,0 +1,223 @@
+"""Reading stories back: an issue's stories, one story's items, counts for the panel.
+
+A story is the set of items sharing `items.story_id` (the id of its first item). An item
+not grouped yet (story_id NULL: stored before stories, or by a poll without a story index)
+is a story of its own, with its own id, until `briefer.regroup` runs.
+
+For an issue, a story is made of its items matched to the issue and not dismissed; a story
+dismissed for the issue (`story_dismissals`) is left out whole, with items that join later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from briefer.models import MatchRow, StoryMember, StoryRow
+from briefer.store.connection import StoreBase
+from briefer.store.rows import (
+    ITEM_COLUMNS,
+    ITEM_JOINS,
+    NOT_DISMISSED,
+    from_db_time,
+    hits_from_json,
+    item_row,
+    to_db_time,
+)
+from briefer.stories import StoryItem
+from briefer.stories.rank import story_rank
+
+# An item's story: its own id while it is not grouped.
+STORY = "coalesce(i.story_id, i.id)"
+# An item's outlet as coverage counts it: the real outlet, else the feed.
+OUTLET = "coalesce(nullif(i.outlet, ''), f.title, f.url)"
+# Items of story ? (two parameters: the id twice); uses the story_id index.
+IN_STORY = "(i.story_id = ? OR (i.story_id IS NULL AND i.id = ?))"
+
+# One row per story of issue :issue, built from its matched, not dismissed items published
+# before :until: story, items, unread, read, starred, score, first, last, outlets, langs,
+# and the headline item's id, title, link and terms. The headline is the best-scored item,
+# the earliest among equals (the original report rather than a copy).
+_STORIES = f"""
+WITH mi AS (
+    SELECT {STORY} AS story, i.id AS item_id, i.title AS title, i.link AS link,
+        i.published AS published, {OUTLET} AS outlet, i.lang AS lang,
+        coalesce(s.read, 0) AS read, coalesce(s.starred, 0) AS starred,
+        m.score AS score, m.terms AS terms,
+        row_number() OVER (
+            PARTITION BY {STORY} ORDER BY m.score DESC, i.published, i.id
+        ) AS pos
+    FROM matches m JOIN items i ON i.id = m.item_id
+    JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id
+    WHERE m.issue_id = :issue AND i.published < :until AND {NOT_DISMISSED}
+    AND NOT EXISTS (
+        SELECT 1 FROM story_dismissals sd
+        WHERE sd.story_id = {STORY} AND sd.issue_id = m.issue_id
+    )
+), agg AS (
+    SELECT story, count(*) AS items, sum(read = 0) AS unread, sum(read) AS nread,
+        max(starred) AS starred, max(score) AS score, min(published) AS first_seen,
+        max(published) AS last_update, count(DISTINCT outlet) AS outlets,
+        group_concat(DISTINCT nullif(lang, '')) AS langs
+    FROM mi GROUP BY story
+)
+SELECT agg.*, mi.item_id, mi.title, mi.link, mi.terms
+FROM agg JOIN mi ON mi.story = agg.story AND mi.pos = 1
+"""
+
+_END_OF_TIME = "9999-12-31T23:59:59Z"
+
+
+class StoryQueriesMixin(StoreBase):
+    def stories(
+        self,
+        issue_id: str,
+        *,
+        order: str = "best",
+        starred_only: bool = False,
+        unread_only: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        now: datetime | None = None,
+    ) -> list[StoryRow]:
+        """The issue's stories, best first (order="best", see stories.rank) or by last
+        update (order="new").
+
+        `until` shows stories as they stood then (items published before it); `since`
+        keeps the stories with an item published since then. `now` is the time recency is
+        measured from (default: the current time).
+        """
+        if order not in ("best", "new"):
+            raise ValueError(f"unknown story order {order!r} (expected 'best' or 'new')")
+        where: list[str] = []
+        params: dict[str, Any] = {
+            "issue": issue_id,
+            "until": to_db_time(until) if until is not None else _END_OF_TIME,
+        }
+        if since is not None:
+            where.append("agg.last_update >= :since")
+            params["since"] = to_db_time(since)
+        if starred_only:
+            where.append("agg.starred = 1")
+        if unread_only:
+            where.append("agg.unread > 0")
+        sql = _STORIES + (f" WHERE {' AND '.join(where)}" if where else "")
+        if order == "new":
+            sql += " ORDER BY agg.last_update DESC, agg.score DESC, agg.story DESC"
+            if limit is not None:
+                sql += " LIMIT :limit"
+                params["limit"] = limit
+        at = now or datetime.now(UTC)
+        rows = [_story_row(issue_id, r, at) for r in self.conn.execute(sql, params)]
+        if order == "best":
+            rows.sort(key=lambda s: (-s.rank, -s.last_update.timestamp(), -s.story_id))
+            if limit is not None:
+                rows = rows[:limit]
+        return rows
+
+    def story_members(self, story_id: int, issue_id: str | None = None) -> list[StoryMember]:
+        """Every item of the story, earliest first, each with its match for `issue_id` (with
+        no issue: its best match of any issue)."""
+        if issue_id is not None:
+            pick = "m.issue_id = ?"
+            params: list[Any] = [issue_id]
+        else:
+            pick = (
+                "m.issue_id = (SELECT b.issue_id FROM matches b WHERE b.item_id = i.id "
+                "ORDER BY b.score DESC, b.issue_id LIMIT 1)"
+            )
+            params = []
+        sql = (
+            f"SELECT {ITEM_COLUMNS}, {OUTLET}, i.lang, m.issue_id, m.score, m.terms, "
+            f"m.matched_at FROM items i {ITEM_JOINS} "
+            f"LEFT JOIN matches m ON m.item_id = i.id AND {pick} "
+            f"WHERE {IN_STORY} ORDER BY i.published, i.id"
+        )
+        members = []
+        for r in self.conn.execute(sql, [*params, story_id, story_id]):
+            item = item_row(r[:9])
+            match = None
+            if r[11] is not None:
+                match = MatchRow(
+                    item, r[11], float(r[12]), hits_from_json(r[13]), from_db_time(r[14])
+                )
+            members.append(StoryMember(item=item, outlet=str(r[9]), lang=str(r[10]), match=match))
+        return members
+
+    def story_of(self, item_id: int) -> int | None:
+        """The item's story (its own id while not grouped); None when there is no such item."""
+        row = self.conn.execute(
+            "SELECT coalesce(story_id, id) FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def story_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
+        """(stories with unread items, stories first seen since `since`, all stories)."""
+        row = self.conn.execute(
+            f"SELECT sum(unread > 0), sum(first_seen >= :since), count(*) FROM ({_STORIES})",
+            {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(since)},
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def daily_story_counts(self, issue_id: str, *, days: int, now: datetime) -> list[int]:
+        """Stories first seen per UTC day for the last `days` days, oldest first."""
+        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
+        counts = dict(
+            self.conn.execute(
+                f"SELECT substr(first_seen, 1, 10), count(*) FROM ({_STORIES}) "
+                "WHERE first_seen >= :start GROUP BY 1",
+                {"issue": issue_id, "until": _END_OF_TIME, "start": to_db_time(start)},
+            ).fetchall()
+        )
+        return [
+            int(counts.get((start + timedelta(days=d)).strftime("%Y-%m-%d"), 0))
+            for d in range(days)
+        ]
+
+    def recent_story_items(self, since: datetime) -> list[tuple[StoryItem, int]]:
+        """Grouped items published since `since`, oldest first, each with its story: what
+        warms a StoryIndex (`index.add(item, story)`)."""
+        return [
+            (
+                StoryItem(
+                    id=int(item_id),
+                    title=title,
+                    published=from_db_time(published),
+                    summary=summary or "",
+                    outlet=outlet,
+                    lang=lang,
+                ),
+                int(story),
+            )
+            for item_id, title, published, summary, outlet, lang, story in self.conn.execute(
+                "SELECT id, title, published, summary, outlet, lang, story_id FROM items "
+                "WHERE published >= ? AND story_id IS NOT NULL ORDER BY published, id",
+                (to_db_time(since),),
+            )
+        ]
+
+
+def _story_row(issue_id: str, r: Sequence[Any], now: datetime) -> StoryRow:
+    (story, items, unread, nread, starred, score, first, last, outlets, langs) = r[:10]
+    head_id, title, link, terms = r[10:]
+    last_update = from_db_time(last)
+    return StoryRow(
+        story_id=int(story),
+        issue_id=issue_id,
+        headline=title,
+        headline_item_id=int(head_id),
+        link=link,
+        outlets=int(outlets),
+        langs=frozenset(langs.split(",")) if langs else frozenset(),
+        items=int(items),
+        unread=int(unread),
+        new_since_read=int(unread) if nread else 0,
+        starred=bool(starred),
+        score=float(score),
+        first_seen=from_db_time(first),
+        last_update=last_update,
+        rank=story_rank(int(outlets), last_update, float(score), now),
+        hits=hits_from_json(terms),
+    )

@@ -1,0 +1,215 @@
+"""The poll write path: one feed's poll (feed state, items, matches) in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from briefer.match import language
+from briefer.models import FeedOutcome, FetchResult, FetchStatus, Item, Match, NewMatch, ParsedFeed
+from briefer.store.connection import StoreBase
+from briefer.store.rows import hits_to_json, to_db_time
+from briefer.stories import StoryIndex, StoryItem
+
+
+class WritesMixin(StoreBase):
+    def record_poll(
+        self,
+        url: str,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        matches: Sequence[Sequence[Match]] | None,
+        *,
+        next_due: datetime,
+        now: datetime,
+        issue_versions: dict[str, str] | None = None,
+        stories: StoryIndex | None = None,
+        feed_lang: str | None = None,
+    ) -> tuple[FeedOutcome, list[NewMatch]]:
+        """Store one feed's poll in one transaction: feed state, items, matches.
+
+        `matches[i]` are the matches for `parsed.items[i]`. Items already stored with the same
+        content are left alone; changed ones are updated in place and rematched. Returns the
+        feed's outcome line and the (item, issue) matches that are new.
+
+        With `stories`, each new or changed item is given its story in the same
+        transaction. An item's language is guessed from its text, else `feed_lang` (the
+        feed's configured language).
+        """
+        status = result.status
+        error = result.error
+        warning = parsed.warning if parsed else None
+        if parsed is not None and parsed.error:
+            status, error = FetchStatus.ERROR, parsed.error
+        outcome = FeedOutcome(url=url, title=url, status=status, error=error, warning=warning)
+        new_matches: list[NewMatch] = []
+        versions = issue_versions or {}
+        now_s = to_db_time(now)
+        with self.transaction() as conn:
+            feed = conn.execute(
+                "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+            ).fetchone()
+            if feed is None:
+                conn.execute("INSERT INTO feeds(url, added) VALUES (?, ?)", (url, now_s))
+                feed = conn.execute(
+                    "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+                ).fetchone()
+            feed_id, feed_title, error_count = feed
+            if parsed is not None and parsed.title:
+                feed_title = parsed.title
+            outcome.title = feed_title or url
+
+            ok = status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED)
+            conn.execute(
+                # A 304 rarely repeats the validators and a failure has none: keep the old ones.
+                "UPDATE feeds SET title = ?, etag = coalesce(?, etag), "
+                "last_modified = coalesce(?, last_modified), last_polled = ?, "
+                "last_status = ?, last_http_status = ?, last_error = ?, last_warning = ?, "
+                "error_count = ?, next_due = ?, disabled = ?, disabled_reason = ?, "
+                "ttl_minutes = coalesce(?, ttl_minutes) WHERE id = ?",
+                (
+                    feed_title,
+                    result.etag,
+                    result.last_modified,
+                    now_s,
+                    str(status),
+                    result.http_status,
+                    error,
+                    warning,
+                    0 if ok else error_count + (status != FetchStatus.DEFERRED),
+                    to_db_time(next_due),
+                    int(status == FetchStatus.GONE),
+                    error if status == FetchStatus.GONE else None,
+                    parsed.ttl_minutes if parsed else None,
+                    feed_id,
+                ),
+            )
+            if parsed is not None and not parsed.error and parsed.items:
+                new_matches = self._store_items(
+                    conn,
+                    feed_id,
+                    outcome,
+                    parsed.items,
+                    matches,
+                    now_s,
+                    versions,
+                    stories,
+                    feed_lang or "",
+                )
+        return outcome, new_matches
+
+    def _store_items(
+        self,
+        conn: sqlite3.Connection,
+        feed_id: int,
+        outcome: FeedOutcome,
+        items: Sequence[Item],
+        matches: Sequence[Sequence[Match]] | None,
+        now_s: str,
+        versions: dict[str, str],
+        stories: StoryIndex | None,
+        feed_lang: str,
+    ) -> list[NewMatch]:
+        known = {
+            guid: (item_id, digest, story)
+            for item_id, guid, digest, story in conn.execute(
+                "SELECT id, guid, content_hash, story_id FROM items WHERE feed_id = ?", (feed_id,)
+            )
+        }
+        new_matches: list[NewMatch] = []
+        for index, item in enumerate(items):
+            digest = item.content_hash
+            existing = known.get(item.guid)
+            if existing and existing[1] == digest:
+                continue
+            lang = language(f"{item.title} {item.summary}") or feed_lang
+            row = (
+                item.link,
+                item.title,
+                item.summary,
+                item.author,
+                to_db_time(item.published),
+                digest,
+                item.outlet,
+                item.outlet_url,
+                lang,
+            )
+            if existing is None:
+                cur = conn.execute(
+                    "INSERT INTO items(link, title, summary, author, published, content_hash, "
+                    "outlet, outlet_url, lang, feed_id, guid, fetched) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, feed_id, item.guid, now_s),
+                )
+                item_id = int(cur.lastrowid or 0)
+                story_id = None
+                previous: set[str] = set()
+                outcome.new_items += 1
+            else:
+                item_id, _, story_id = existing
+                conn.execute(
+                    "UPDATE items SET link = ?, title = ?, summary = ?, author = ?, "
+                    "published = ?, content_hash = ?, outlet = ?, outlet_url = ?, lang = ? "
+                    "WHERE id = ?",
+                    (*row, item_id),
+                )
+                previous = {
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT issue_id FROM matches WHERE item_id = ?", (item_id,)
+                    )
+                }
+                conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
+                outcome.updated_items += 1
+            if stories is not None:
+                # A changed item stays in its story (the index learns its new wording); a
+                # new one, or one stored before stories, joins one or starts its own.
+                story_id = cast(
+                    int,
+                    stories.add(
+                        StoryItem(
+                            id=item_id,
+                            title=item.title,
+                            published=item.published,
+                            summary=item.summary,
+                            outlet=item.outlet,
+                            lang=lang,
+                        ),
+                        story_id,
+                    ),
+                )
+                conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+            known[item.guid] = (item_id, digest, story_id)
+            for match in matches[index] if matches else ():
+                conn.execute(
+                    "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        item_id,
+                        match.issue_id,
+                        round(match.score, 1),
+                        hits_to_json(match.hits),
+                        versions.get(match.issue_id, ""),
+                        now_s,
+                    ),
+                )
+                if match.issue_id not in previous:
+                    outcome.new_matches += 1
+                    new_matches.append(
+                        NewMatch(
+                            item_id=item_id,
+                            issue_id=match.issue_id,
+                            score=match.score,
+                            title=item.title,
+                            link=item.link,
+                            feed_title=outcome.title,
+                            terms=tuple(match.terms),
+                            published=item.published,
+                            story_id=story_id or item_id,
+                            outlet=item.outlet,
+                            lang=lang,
+                        )
+                    )
+        return new_matches
