@@ -38,6 +38,7 @@ from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.help import HelpScreen
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.screens.search import SearchScreen
+from briefer.tui.screens.story import StoryScreen
 from briefer.tui.text import clean
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ WATCH_SECONDS = 3.0
 NAVIGATION_KEYS = [
     Binding("up,down", "", "Move within a list"),
     Binding("tab", "", "Next panel"),
-    Binding("enter", "", "Open the issue or item"),
+    Binding("enter", "", "Open the issue or story"),
 ]
 
 
@@ -257,7 +258,8 @@ class BrieferApp(SavesChanges, RematchOnStart, App[None]):
             return
         error = event.worker.error
         what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
-        what.update(digest="The digest", startup="Starting the poller")
+        what.update(digest="The digest", startup="Starting the poller", story="The story")
+        what.update(save="Saving your changes")
         label = what.get(event.worker.group, event.worker.group or "A background task")
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)
@@ -305,6 +307,7 @@ class BrieferApp(SavesChanges, RematchOnStart, App[None]):
         return [
             ("Everywhere", [*self.BINDINGS, *palette]),
             ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),
+            ("Story", StoryScreen.BINDINGS),
             ("Item", ItemScreen.BINDINGS),
             ("Search", SearchScreen.BINDINGS),
             ("Feeds", FeedsScreen.BINDINGS),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from briefer.models import NewMatch, PollReport
-from briefer.store import FeedRow, MatchRow, SearchRow
-from briefer.tui.briefing import IssueQuery, WatchRow
+from briefer.store import FeedRow, StoryRow
+from briefer.tui.briefing import IssueQuery, SearchStory, StoryView, WatchRow
 
 
 @dataclass
@@ -38,13 +38,18 @@ class MatchesFound(Message):
 class BriefingLoaded(Message):
     watchlist: list[WatchRow]
     query: IssueQuery | None
-    matches: list[MatchRow]
+    stories: list[StoryRow]
+
+
+@dataclass
+class StoryLoaded(Message):
+    view: StoryView
 
 
 @dataclass
 class SearchFinished(Message):
     text: str
-    results: list[SearchRow]
+    results: list[SearchStory]
 
 
 @dataclass

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from briefer.errors import DatabaseError
-from briefer.store import ItemRow, MatchRow, Store
+from briefer.store import ItemRow, Store, StoryMember, StoryRow
 
 # The saver asks SQLite to wait this long for the write lock before it tries again
 # itself: short, so that quitting never waits on a write that cannot happen.
@@ -41,8 +41,10 @@ PROBLEMS = {
 class Change:
     """One change the user made. `kind` says what it sets; `value` is the new setting."""
 
-    kind: str  # read | starred | dismissed (item for an issue) | setting (a meta key)
-    target: int | str  # the item id, or the setting's key
+    # read | starred | dismissed (an item; dismissed is for an issue), story_read |
+    # story_starred | story_dismissed (a story, for an issue), setting (a meta key)
+    kind: str
+    target: int | str  # the item or story id, or the setting's key
     issue_id: str = ""
     value: bool | str = True
 
@@ -62,6 +64,14 @@ def apply(store: Store, change: Change, now: datetime) -> None:
         store.dismiss(int(target), change.issue_id, now=now)
     elif kind == "dismissed":
         store.undismiss(int(target), change.issue_id)
+    elif kind == "story_read":
+        store.set_story_read(int(target), change.issue_id, bool(value))
+    elif kind == "story_starred":
+        store.set_story_starred(int(target), change.issue_id, bool(value))
+    elif kind == "story_dismissed" and value:
+        store.dismiss_story(int(target), change.issue_id, now=now)
+    elif kind == "story_dismissed":
+        store.undismiss_story(int(target), change.issue_id)
     elif kind == "setting":
         store.set_meta(str(target), str(value))
     else:
@@ -146,16 +156,43 @@ class PendingChanges:
             starred=item.starred if starred is None else bool(starred),
         )
 
-    def show_matches(self, rows: Sequence[MatchRow]) -> list[MatchRow]:
-        """Rows as the user left them: marks applied, dismissed ones left out."""
+    def show_stories(self, rows: Sequence[StoryRow]) -> list[StoryRow]:
+        """Stories as the user left them: marks applied, dismissed ones left out."""
         if not len(self):
             return list(rows)
         shown = []
         for row in rows:
-            if self._value("dismissed", row.item.id, row.issue_id):
+            if self._value("story_dismissed", row.story_id, row.issue_id):
                 continue
-            item = self.show_item(row.item)
-            shown.append(row if item is row.item else replace(row, item=item))
+            read = self._value("story_read", row.story_id, row.issue_id)
+            starred = self._value("story_starred", row.story_id, row.issue_id)
+            if read is not None:
+                unread = 0 if read else row.items
+                row = replace(row, unread=unread, new_since_read=0)
+            if starred is not None:
+                row = replace(row, starred=bool(starred))
+            shown.append(row)
+        return shown
+
+    def show_members(
+        self, members: Sequence[StoryMember], story_id: int, issue_id: str | None
+    ) -> list[StoryMember]:
+        """A story's items as the user left them: the story's marks, then each item's."""
+        read = starred = None
+        if issue_id is not None:
+            read = self._value("story_read", story_id, issue_id)
+            starred = self._value("story_starred", story_id, issue_id)
+        shown = []
+        for member in members:
+            item = member.item
+            if member.match is not None and (read is not None or starred is not None):
+                item = replace(
+                    item,
+                    read=item.read if read is None else bool(read),
+                    starred=item.starred if starred is None else bool(starred),
+                )
+            item = self.show_item(item)
+            shown.append(member if item == member.item else replace(member, item=item))
         return shown
 
 

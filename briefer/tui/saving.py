@@ -49,7 +49,7 @@ class SavesChanges:
         """Keep the change (screens show it from `pending` at once) and have it written.
 
         A dismissal's `title` is what `u` names when it undoes it."""
-        if change.kind == "dismissed" and change.value is True:
+        if change.kind in ("dismissed", "story_dismissed") and change.value is True:
             self.dismissals.append((change, title))
         if self.pending.add(change):
             self._save_pending()

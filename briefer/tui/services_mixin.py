@@ -35,11 +35,14 @@ class ServicesMixin:
         # Worker events do not bubble: hand the screen's ones to the app's single handler.
         self.briefer.on_worker_state_changed(event)
 
+    def open_link(self, link: str | None) -> bool:
+        """Open a web link in the browser; say so when there is none. True if opened."""
+        if (link or "").lower().startswith(("http://", "https://")):
+            self.briefer.open_url(link or "")
+            return True
+        self.briefer.notify("This item has no web link.", severity="warning", timeout=3)
+        return False
+
     def open_item_link(self, item: ItemRow) -> None:
-        link = item.link or ""
-        if link.lower().startswith(("http://", "https://")):
-            self.briefer.open_url(link)
-            if not item.read:
-                self.briefer.save(Change("read", item.id, value=True))
-        else:
-            self.briefer.notify("This item has no web link.", severity="warning", timeout=3)
+        if self.open_link(item.link) and not item.read:
+            self.briefer.save(Change("read", item.id, value=True))

@@ -77,3 +77,9 @@ def age(when: datetime, now: datetime) -> str:
     if seconds < 86400 * 60:
         return f"{int(seconds // 86400)}d"
     return when.strftime("%Y-%m-%d")
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """ "3h ago", or "just now"."""
+    since = age(when, now)
+    return "just now" if since == "now" else f"{since} ago"

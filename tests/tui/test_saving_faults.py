@@ -15,7 +15,9 @@ from briefer.store import Store
 from briefer.tui.app import BrieferApp
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.item import ItemScreen
-from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.screens.story import StoryScreen
+from briefer.tui.widgets.member_table import MemberTable
+from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
 from tests.tui.conftest import settle
 from tests.tui.db_faults import read_only, release, write_lock_held
@@ -35,29 +37,33 @@ def notes(app: BrieferApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
 
+def stories(store: Store, issue_id: str = "border") -> dict:
+    return {s.story_id: s for s in store.stories(issue_id)}
+
+
 async def test_marks_made_under_a_foreign_write_lock_show_at_once_and_are_saved(
     app: BrieferApp, services
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")  # into the border issue's matches
-        table = app.screen.query_one(MatchTable)
-        first, second, third = (m.item for m in table.matches[:3])
-        assert not first.read and not second.starred
+        await pilot.press("enter")  # into the border issue's stories
+        table = app.screen.query_one(StoryTable)
+        first, second, third = table.stories[:3]
+        assert first.unread and second.unread and not second.starred
         with write_lock_held(services.db_path, 15) as holder:
             await pilot.press("m")
             await pilot.pause()
-            assert table.selected is not None and table.selected.item.read  # shown at once
+            assert table.selected is not None and table.selected.unread == 0  # shown at once
             await pilot.press("n", "s")
             await pilot.pause()
-            assert table.selected is not None and table.selected.item.starred
+            assert table.selected is not None and table.selected.starred
             await pilot.press("n", "x")
             await pilot.pause()
-            assert third.id not in [m.item.id for m in table.matches]
-            await pilot.press("p", "enter")  # open the second: that marks it read
-            await pilot.pause()
-            assert isinstance(app.screen, ItemScreen)
-            assert app.screen.item is not None and app.screen.item.read
+            assert third.story_id not in [s.story_id for s in table.stories]
+            await pilot.press("p", "enter")  # open the second story: that marks it read
+            await wait_for(pilot, lambda: isinstance(app.screen, StoryScreen) and app.screen.view)
+            members = app.screen.query_one(MemberTable).members
+            assert members and all(m.item.read for m in members if m.match is not None)
             await wait_for(pilot, lambda: "not saved yet" in str(app.status))
             assert "another program is writing" in str(app.status)
             assert holder.poll() is None  # all of that happened while the lock was held
@@ -67,17 +73,19 @@ async def test_marks_made_under_a_foreign_write_lock_show_at_once_and_are_saved(
             # A reload while the changes wait still shows them.
             app.screen.reload()
             await pilot.pause(0.3)
-            shown = {m.item.id: m.item for m in app.screen.query_one(MatchTable).matches}
-            assert shown[first.id].read and shown[second.id].starred and shown[second.id].read
-            assert third.id not in shown
+            shown = {s.story_id: s for s in app.screen.query_one(StoryTable).stories}
+            assert shown[first.story_id].unread == 0
+            assert shown[second.story_id].starred and shown[second.story_id].unread == 0
+            assert third.story_id not in shown
         await wait_for(pilot, lambda: not app.pending)
         assert "Saved 4 changes" in notes(app)
         await settle(pilot)
         assert app.screen.query_one(WatchlistPanel).rows["border"].unread == 0
     with Store(services.db_path) as store:
-        assert store.item(first.id).read  # type: ignore[union-attr]
-        assert store.item(second.id).starred and store.item(second.id).read  # type: ignore[union-attr]
-        assert third.id not in [m.item.id for m in store.matches("border")]
+        saved = stories(store)
+        assert saved[first.story_id].unread == 0
+        assert saved[second.story_id].starred and saved[second.story_id].unread == 0
+        assert third.story_id not in saved
 
 
 async def test_a_read_only_database_keeps_the_marks_on_screen_and_says_so(
@@ -89,13 +97,13 @@ async def test_a_read_only_database_keeps_the_marks_on_screen_and_says_so(
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("enter")
-            table = app.screen.query_one(MatchTable)
-            first, second = (m.item for m in table.matches[:2])
+            table = app.screen.query_one(StoryTable)
+            first, second = table.stories[:2]
             await pilot.press("m")
             await wait_for(pilot, lambda: "read-only" in notes(app))
             assert f"1 change not saved: {services.db_path} is read-only" in notes(app)
             assert app.is_running
-            assert table.selected is not None and table.selected.item.read
+            assert table.selected is not None and table.selected.unread == 0
             await pilot.press("q")  # quitting now would lose it: the app asks first
             await pilot.pause()
             assert app.is_running and "q again" in notes(app)
@@ -107,9 +115,9 @@ async def test_a_read_only_database_keeps_the_marks_on_screen_and_says_so(
             await wait_for(pilot, lambda: not app.pending)
             assert "Saved 3 changes" in notes(app)
     with Store(services.db_path) as store:
-        saved = store.item(first.id)
-        assert saved is not None and saved.read and saved.starred
-        assert store.item(second.id).read  # type: ignore[union-attr]
+        saved = stories(store)
+        assert saved[first.story_id].unread == 0 and saved[first.story_id].starred
+        assert saved[second.story_id].unread == 0
 
 
 async def test_quitting_with_unsaved_marks_asks_once_then_reports_them(
@@ -133,22 +141,22 @@ async def test_u_undoes_the_last_dismissal(app: BrieferApp, services) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        table = app.screen.query_one(MatchTable)
-        first = table.matches[0].item
+        table = app.screen.query_one(StoryTable)
+        first = table.stories[0]
         await pilot.press("x")
         await settle(pilot)
-        assert first.id not in [m.item.id for m in table.matches]
+        assert first.story_id not in [s.story_id for s in table.stories]
         assert "u undoes" in notes(app)
         await pilot.press("u")
         await wait_for(pilot, lambda: not app.pending)
         await settle(pilot)
-        assert first.id in [m.item.id for m in table.matches]
-        assert f"Back in Border and migration: {first.title}" in notes(app)
+        assert first.story_id in [s.story_id for s in table.stories]
+        assert f"Back in Border and migration: {first.headline}" in notes(app)
         await pilot.press("u")
         await pilot.pause()
         assert "Nothing to undo" in notes(app)
     with Store(services.db_path) as store:
-        assert first.id in [m.item.id for m in store.matches("border")]
+        assert first.story_id in stories(store)
 
 
 async def test_lock_released_early_saves_without_waiting_for_sqlite(
@@ -157,20 +165,22 @@ async def test_lock_released_early_saves_without_waiting_for_sqlite(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
-        first = app.screen.query_one(MatchTable).matches[0].item
+        first = app.screen.query_one(StoryTable).stories[0]
         with write_lock_held(services.db_path, 60) as holder:
             await pilot.press("s")
             await wait_for(pilot, lambda: "not saved yet" in str(app.status))
             release(holder)
             await wait_for(pilot, lambda: not app.pending)
     with Store(services.db_path) as store:
-        assert store.item(first.id).starred  # type: ignore[union-attr]
+        assert stories(store)[first.story_id].starred
 
 
 async def test_u_in_the_item_screen_brings_the_dismissed_item_back(app: BrieferApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "enter")  # the first story
+        await settle(pilot)
+        await pilot.press("enter")  # its first item
         await settle(pilot)
         assert isinstance(app.screen, ItemScreen) and app.screen.item is not None
         dismissed = app.screen.item.id
@@ -181,6 +191,4 @@ async def test_u_in_the_item_screen_brings_the_dismissed_item_back(app: BrieferA
         await pilot.pause()
         assert app.screen.item.id == dismissed
         await wait_for(pilot, lambda: not app.pending)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert dismissed in [m.item.id for m in app.screen.query_one(MatchTable).matches]
+        assert dismissed in [m.item.id for m in app.store.matches("border")]

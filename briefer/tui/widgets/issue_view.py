@@ -1,4 +1,4 @@
-"""The main panel: the selected issue's heading, its baseline, and its matched items."""
+"""The main panel: the selected issue's heading, its baseline, and its stories."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from briefer.store import MatchRow
-from briefer.tui.briefing import MATCH_LIMIT, IssueLike, IssueQuery
+from briefer.store import StoryRow
+from briefer.tui.briefing import STORY_LIMIT, IssueLike, IssueQuery
 from briefer.tui.text import clean
 from briefer.tui.widgets.baseline_panel import BaselinePanel
-from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.widgets.story_table import StoryTable
 
 
 def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Text:
     text = Text(clean(issue.title), style="bold")
-    order = "newest first" if query.order == "newest" else "best first"
-    shown = "starred" if query.starred_only else "matches"
-    counted = "…" if count is None else f"{count}{'+' if count >= MATCH_LIMIT else ''}"
+    order = "newest first" if query.order == "new" else "best first"
+    shown = "starred stories" if query.starred_only else "stories"
+    counted = "…" if count is None else f"{count}{'+' if count >= STORY_LIMIT else ''}"
     return text.append(f"  {counted} {shown}, {order}", style="dim")
 
 
@@ -31,7 +31,7 @@ class IssueView(Vertical):
         yield Static(id="issue-description")
         yield BaselinePanel(id="baseline")
         yield Static(id="empty-note")
-        yield MatchTable(id="matches")
+        yield StoryTable(id="stories")
 
     def show_issue(self, issue: IssueLike, query: IssueQuery, baseline: str) -> None:
         """Heading and baseline come from files, so they show before any query returns."""
@@ -41,16 +41,16 @@ class IssueView(Vertical):
         notes = baseline.count("### From:")
         self.query_one(BaselinePanel).show(baseline, notes)
 
-    def show_matches(
-        self, issue: IssueLike, query: IssueQuery, matches: Sequence[MatchRow], now: datetime
+    def show_stories(
+        self, issue: IssueLike, query: IssueQuery, stories: Sequence[StoryRow], now: datetime
     ) -> None:
-        heading = issue_heading(issue, query, len(matches))
+        heading = issue_heading(issue, query, len(stories))
         self.query_one("#issue-heading", Static).update(heading)
         note = self.query_one("#empty-note", Static)
-        if matches:
+        if stories:
             note.display = False
         else:
             note.display = True
-            what = "No starred items" if query.starred_only else "No matched items yet"
+            what = "No starred stories" if query.starred_only else "No matched stories yet"
             note.update(Text(f"{what} for this issue. New ones appear here as feeds are polled."))
-        self.query_one(MatchTable).show(matches, now)
+        self.query_one(StoryTable).show(stories, now)
