@@ -77,8 +77,9 @@ async def test_marks_made_under_a_foreign_write_lock_show_at_once_and_are_saved(
             assert shown[first.story_id].unread == 0
             assert shown[second.story_id].starred and shown[second.story_id].unread == 0
             assert third.story_id not in shown
-        await wait_for(pilot, lambda: not app.pending)
-        assert "Saved 4 changes" in notes(app)
+        # The toast follows the last save: wait for it, not only for the queue to empty.
+        await wait_for(pilot, lambda: "Saved 4 changes" in notes(app))
+        assert not app.pending
         await settle(pilot)
         assert app.screen.query_one(WatchlistPanel).rows["border"].unread == 0
     with Store(services.db_path) as store:
@@ -112,8 +113,8 @@ async def test_a_read_only_database_keeps_the_marks_on_screen_and_says_so(
             assert len(app.pending) == 2
             writable_again.close()
             await pilot.press("n", "m")  # the next change saves all three at once
-            await wait_for(pilot, lambda: not app.pending)
-            assert "Saved 3 changes" in notes(app)
+            await wait_for(pilot, lambda: "Saved 3 changes" in notes(app))
+            assert not app.pending
     with Store(services.db_path) as store:
         saved = stories(store)
         assert saved[first.story_id].unread == 0 and saved[first.story_id].starred
