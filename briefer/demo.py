@@ -1,23 +1,54 @@
 """`briefer demo`: sample feeds served from 127.0.0.1 by briefer itself, in a throwaway home.
 
-The server reveals one more item per feed on every request, so each poll brings new
-matches and a newcomer sees polling, matching and notifications without any network.
-No Textual here: the CLI command wires this to the app.
+The sample news (demo_data/stories.toml) is a week and a half of invented stories on every
+watched issue, each told by several outlets in English and Spanish, with tariffs surging
+today. The first poll finds that history; later polls bring a few new items each (new
+stories and new outlets joining old ones), so a newcomer sees polling, matching, stories
+growing and notifications without any network. No Textual here: the CLI command wires this
+to the app.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import tomllib
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 DEMO_POLL_SECONDS = 20.0
+HOST = "127.0.0.1"
+DATA_FILE = "stories.toml"
+FEED_KINDS = ("news", "search")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoItem:
+    """One invented item, as the data file describes it."""
+
+    story: str  # the story a reader would see: items sharing it report the same event
+    issue: str  # the watched issue it is meant to match, "" for none
+    feed: str  # slug of the feed that serves it
+    title: str  # without any outlet suffix
+    summary: str = ""
+    outlet: str = ""  # search feeds: the outlet behind the item
+    hours: float | None = None  # published this long before the demo started
+    poll: int = 1  # the poll that first shows it (dated then); history is there at poll 1
+
+    @property
+    def outlet_url(self) -> str:
+        """An address for the invented outlet, under the reserved .example domain."""
+        folded = unicodedata.normalize("NFKD", self.outlet.casefold())
+        words = re.findall(r"[a-z0-9]+", folded.encode("ascii", "ignore").decode())
+        return f"https://{'-'.join(words)}.example/"
 
 
 @dataclass
@@ -25,62 +56,113 @@ class DemoFeed:
     slug: str
     title: str
     lang: str
-    start: int
-    items: list[tuple[str, str]]
-    revealed: int = 0
-    published: list[datetime] = field(default_factory=list)
+    kind: str  # "search": an aggregator naming the outlet of each item, like Google News
+    items: list[DemoItem]
+    requests: int = 0
+    published: dict[int, datetime] = field(default_factory=dict)  # shown items by index
 
-    def reveal(self, now: datetime) -> None:
-        """First request: the `start` items, spread over the last three days; then one more."""
-        if self.revealed == 0:
-            self.revealed = min(self.start, len(self.items))
-            # Older items first, the newest a couple of hours old.
-            span = [timedelta(hours=2 + 70 * (self.revealed - 1 - n) / max(1, self.revealed - 1))
-                    for n in range(self.revealed)]  # fmt: skip
-            self.published = [now - delta for delta in span]
-        elif self.revealed < len(self.items):
-            self.revealed += 1
-            self.published.append(now)
+    def reveal(self, now: datetime, started: datetime) -> None:
+        """One more request: show the items due by now. History is dated before `started`,
+        later arrivals at the moment they appear."""
+        self.requests += 1
+        for n, item in enumerate(self.items):
+            if n not in self.published and item.poll <= self.requests:
+                ago = item.hours
+                self.published[n] = now if ago is None else started - timedelta(hours=ago)
 
     def rss(self, base_url: str) -> bytes:
-        entries = []
-        for n in range(self.revealed - 1, -1, -1):
-            title, summary = self.items[n]
-            entries.append(
-                "<item>"
-                f'<guid isPermaLink="false">{self.slug}-{n}</guid>'
-                f"<title>{escape(title)}</title>"
-                f"<link>{base_url}/{self.slug}/{n}</link>"
-                f"<description>{escape(summary)}</description>"
-                f"<pubDate>{format_datetime(self.published[n], usegmt=True)}</pubDate>"
-                "</item>"
-            )
+        shown = sorted(self.published, key=lambda n: self.published[n], reverse=True)
+        entries = "".join(self._entry(n, base_url) for n in shown)
         return (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
             f"<title>{escape(self.title)}</title><link>{base_url}/</link>"
-            f"<language>{self.lang}</language>{''.join(entries)}</channel></rss>"
+            f"<language>{self.lang}</language>{entries}</channel></rss>"
         ).encode()
 
-
-def load_demo_feeds() -> list[DemoFeed]:
-    text = resources.files("briefer.demo_data").joinpath("headlines.toml").read_text("utf-8")
-    return [
-        DemoFeed(
-            slug=f["slug"],
-            title=f["title"],
-            lang=f["lang"],
-            start=int(f["start"]),
-            items=[(title, summary) for title, summary in f["items"]],
+    def _entry(self, n: int, base_url: str) -> str:
+        item = self.items[n]
+        link = f"{base_url}/{self.slug}/{n}"
+        title, summary, source = item.title, item.summary, ""
+        if self.kind == "search":
+            # As Google News writes them: the outlet in the title, in <source>, and a
+            # description that is only the linked headline and the outlet's name.
+            title = f"{item.title} - {item.outlet}"
+            summary = (
+                f'<a href={quoteattr(link)} target="_blank">{escape(title)}</a>'
+                f'&nbsp;&nbsp;<font color="#6f6f6f">{escape(item.outlet)}</font>'
+            )
+            source = f"<source url={quoteattr(item.outlet_url)}>{escape(item.outlet)}</source>"
+        return (
+            "<item>"
+            f'<guid isPermaLink="false">{self.slug}-{n}</guid>'
+            f"<title>{escape(title)}</title>"
+            f"<link>{link}</link>"
+            f"<description>{escape(summary)}</description>"
+            f"<pubDate>{format_datetime(self.published[n], usegmt=True)}</pubDate>"
+            f"{source}</item>"
         )
-        for f in tomllib.loads(text)["feeds"]
-    ]
+
+
+def load_demo_feeds(text: str | None = None) -> list[DemoFeed]:
+    """The feeds of the bundled data file (or of `text`), each holding its items."""
+    if text is None:
+        text = resources.files("briefer.demo_data").joinpath(DATA_FILE).read_text("utf-8")
+    data = tomllib.loads(text)
+    feeds = {f["slug"]: _feed(f) for f in data["feeds"]}
+    for story in data["stories"]:
+        for number, entry in enumerate(story["items"], 1):
+            where = f"{DATA_FILE}: story {story['key']!r}, item {number}"
+            item = _item(story, entry, where)
+            feed = feeds.get(item.feed)
+            if feed is None:
+                raise ValueError(f"{where}: no feed {item.feed!r}")
+            if (feed.kind == "search") != bool(item.outlet):
+                raise ValueError(f"{where}: needs an outlet exactly when its feed is a search feed")
+            feed.items.append(item)
+    return list(feeds.values())
+
+
+def _feed(entry: dict[str, Any]) -> DemoFeed:
+    kind = entry.get("kind", "news")
+    if kind not in FEED_KINDS:
+        raise ValueError(f"{DATA_FILE}: feed {entry['slug']!r}: kind {kind!r} is not news/search")
+    return DemoFeed(entry["slug"], entry["title"], entry["lang"], kind, items=[])
+
+
+def _item(story: dict[str, Any], entry: dict[str, Any], where: str) -> DemoItem:
+    if ("hours" in entry) == ("poll" in entry):
+        raise ValueError(f"{where}: give either hours (history) or poll (arrival)")
+    if entry.get("poll", 2) < 2 or entry.get("hours", 0) < 0:
+        raise ValueError(f"{where}: poll must be 2 or more, hours not negative")
+    return DemoItem(
+        story=story["key"],
+        issue=story["issue"],
+        feed=entry["feed"],
+        title=entry["title"],
+        summary=entry.get("summary", ""),
+        outlet=entry.get("outlet", ""),
+        hours=entry.get("hours"),
+        poll=entry.get("poll", 1),
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class DemoServer:
     """A stdlib HTTP server in a daemon thread; `url_for(slug)` gives each feed's address."""
 
-    def __init__(self, feeds: list[DemoFeed] | None = None, *, port: int = 0) -> None:
+    def __init__(
+        self,
+        feeds: list[DemoFeed] | None = None,
+        *,
+        port: int = 0,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.feeds = {feed.slug: feed for feed in feeds or load_demo_feeds()}
+        self.now = now
+        self.started = now()  # history is dated back from here
         self._lock = threading.Lock()
         server = self
 
@@ -96,13 +178,12 @@ class DemoServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the TUI owns the terminal
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = ThreadingHTTPServer((HOST, port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self.httpd.server_address[1]}"
 
     def url_for(self, slug: str) -> str:
         return f"{self.base_url}/{slug}.xml"
@@ -114,7 +195,7 @@ class DemoServer:
             page = "<html><body><p>briefer demo: an invented sample article.</p></body></html>"
             return page.encode(), 200 if "/" in slug else 404, "text/html; charset=utf-8"
         with self._lock:
-            feed.reveal(datetime.now(UTC))
+            feed.reveal(self.now(), self.started)
             return feed.rss(self.base_url), 200, "application/rss+xml; charset=utf-8"
 
     def start(self) -> DemoServer:
@@ -148,7 +229,7 @@ def write_demo_home(home: Path, server: DemoServer) -> Path:
             f'url = "{server.url_for(feed.slug)}"',
             f'title = "{feed.title}"',
             f'lang = "{feed.lang}"',
-            'kind = "news"',
+            f'kind = "{feed.kind}"',
             "",
         ]
     config = home / "config.toml"

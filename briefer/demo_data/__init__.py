@@ -1,1 +1,1 @@
-"""Sample feeds for `briefer demo` (headlines.toml), packaged with briefer."""
+"""Sample news for `briefer demo` (stories.toml), packaged with briefer."""

@@ -14,15 +14,24 @@ from briefer.tui.messages import FeedsPolled, MatchesFound
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
 
 
-def test_demo_feeds_cover_every_issue_and_reveal_more_each_poll() -> None:
+def test_demo_feeds_show_history_first_and_more_each_poll() -> None:
     feeds = load_demo_feeds()
-    assert len(feeds) == 5 and {f.lang for f in feeds} == {"en", "es"}
+    assert len(feeds) == 6 and {(f.lang, f.kind) for f in feeds} == {
+        ("en", "news"),
+        ("es", "news"),
+        ("en", "search"),
+        ("es", "search"),
+    }
+    feed = next(f for f in feeds if f.slug == "search-en")
+    history = sum(item.poll == 1 for item in feed.items)
+    arriving = sum(item.poll == 2 for item in feed.items)
+    assert history >= 20 and arriving >= 1
     with DemoServer(feeds) as server:
-        url = server.url_for(feeds[0].slug)
+        url = server.url_for(feed.slug)
         first = urllib.request.urlopen(url, timeout=5).read().decode()
         second = urllib.request.urlopen(url, timeout=5).read().decode()
-    assert first.count("<item>") == feeds[0].start
-    assert second.count("<item>") == feeds[0].start + 1
+    assert first.count("<item>") == history
+    assert second.count("<item>") == history + arriving
 
 
 async def wait_for(condition, seconds: float = 30.0) -> None:
