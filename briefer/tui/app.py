@@ -30,6 +30,7 @@ from briefer.tui.messages import (
 )
 from briefer.tui.pending import Change
 from briefer.tui.polling import enabled_feed_count, poll_once
+from briefer.tui.regrouping import RegroupOnStart
 from briefer.tui.rematching import RematchOnStart
 from briefer.tui.saving import SavesChanges
 from briefer.tui.scheduling import build_scheduler
@@ -58,7 +59,7 @@ NAVIGATION_KEYS = [
 ]
 
 
-class BrieferApp(SavesChanges, RematchOnStart, App[None]):
+class BrieferApp(SavesChanges, RematchOnStart, RegroupOnStart, App[None]):
     CSS_PATH = "briefer.tcss"
     TITLE = "briefer"
     SUB_TITLE = "US-Mexico security and trade"
@@ -148,6 +149,7 @@ class BrieferApp(SavesChanges, RematchOnStart, App[None]):
         )
         self.scheduler.start(poll_first=True)
         self._rematch_changed()
+        self._regroup_stories()
 
     def _terminal_notification(self) -> Callable[[Alert], bool]:
         """With no desktop notification service: the terminal's own escape, and a toast."""
@@ -259,7 +261,7 @@ class BrieferApp(SavesChanges, RematchOnStart, App[None]):
         error = event.worker.error
         what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
         what.update(digest="The digest", startup="Starting the poller", story="The story")
-        what.update(save="Saving your changes")
+        what.update(save="Saving your changes", regroup="Grouping stories")
         label = what.get(event.worker.group, event.worker.group or "A background task")
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)

@@ -93,3 +93,16 @@ class ChangesHeldBack(Message):
 class ChangesSaved(Message):
     count: int
     after_trouble: bool  # they had been held back: say they are saved now
+
+
+@dataclass
+class RegroupStarted(Message):
+    """Stored items are being grouped into stories (new method, or items left ungrouped)."""
+
+    count: int
+
+
+@dataclass
+class StoriesRegrouped(Message):
+    scanned: int
+    grouped: int
