@@ -26,6 +26,18 @@ def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Tex
 
 
 class IssueView(Vertical):
+    """Updates only what changed: a text update re-lays out the screen (the baseline's
+    Markdown included), and stories reload after every change the reader makes."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: dict[str, object] = {}
+
+    def _update(self, widget_id: str, content: Text) -> None:
+        if self._shown.get(widget_id) != content.markup:
+            self._shown[widget_id] = content.markup
+            self.query_one(f"#{widget_id}", Static).update(content)
+
     def compose(self) -> ComposeResult:
         yield Static(id="issue-heading")
         yield Static(id="issue-description")
@@ -35,7 +47,7 @@ class IssueView(Vertical):
 
     def show_issue(self, issue: IssueLike, query: IssueQuery, baseline: str) -> None:
         """Heading and baseline come from files, so they show before any query returns."""
-        self.query_one("#issue-heading", Static).update(issue_heading(issue, query, None))
+        self._update("issue-heading", issue_heading(issue, query, None))
         description = Text(clean(issue.description), style="italic")
         self.query_one("#issue-description", Static).update(description)
         notes = baseline.count("### From:")
@@ -44,13 +56,14 @@ class IssueView(Vertical):
     def show_stories(
         self, issue: IssueLike, query: IssueQuery, stories: Sequence[StoryRow], now: datetime
     ) -> None:
-        heading = issue_heading(issue, query, len(stories))
-        self.query_one("#issue-heading", Static).update(heading)
+        self._update("issue-heading", issue_heading(issue, query, len(stories)))
         note = self.query_one("#empty-note", Static)
-        if stories:
-            note.display = False
-        else:
-            note.display = True
+        if note.display != (not stories):
+            note.display = not stories
+        if not stories:
             what = "No starred stories" if query.starred_only else "No matched stories yet"
-            note.update(Text(f"{what} for this issue. New ones appear here as feeds are polled."))
+            self._update(
+                "empty-note",
+                Text(f"{what} for this issue. New ones appear here as feeds are polled."),
+            )
         self.query_one(StoryTable).show(stories, now)
