@@ -3,14 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-CORE := briefer/models.py briefer/config.py briefer/store briefer/fetch.py briefer/parse.py \
-        briefer/sanitize.py briefer/match.py briefer/watchlist.py briefer/baseline.py \
-        briefer/poller.py briefer/timing.py briefer/opml.py briefer/feeds_file.py \
-        briefer/scheduler.py briefer/notify/ briefer/lock.py briefer/daemon.py \
-        briefer/digest/ briefer/trend.py briefer/rematch.py briefer/termstats.py \
-        briefer/workers.py briefer/parse_fast.py briefer/parse_feedparser.py briefer/parse_rules.py \
-        briefer/offline.py briefer/search_query.py briefer/errors.py
-
 .PHONY: run demo test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -28,7 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check briefer tests bench
 	$(BIN)/ruff format --check briefer tests bench
-	$(BIN)/mypy $(CORE)
+	$(BIN)/mypy briefer
 
 test: $(STAMP) lint
 	bash scripts/system-deps.sh

@@ -116,7 +116,9 @@ def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> 
     if ctx.invoked_subcommand is None:
         from briefer.tui.app import run_app
 
-        run_app(ctx.obj)
+        code = run_app(ctx.obj)
+        if code:
+            ctx.exit(code)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

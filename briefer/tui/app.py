@@ -19,13 +19,17 @@ from briefer.errors import BrieferError
 from briefer.store import Store
 from briefer.tui.briefing import Services
 from briefer.tui.messages import DigestExported
+from briefer.tui.pending import Change
 from briefer.tui.polling import PollsFeeds
+from briefer.tui.regrouping import RegroupOnStart
 from briefer.tui.rematching import RematchOnStart
+from briefer.tui.saving import SavesChanges
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.help import HelpScreen
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.screens.search import SearchScreen
+from briefer.tui.screens.story import StoryScreen
 from briefer.tui.text import clean
 
 if TYPE_CHECKING:
@@ -39,11 +43,11 @@ WATCH_SECONDS = 3.0
 NAVIGATION_KEYS = [
     Binding("up,down", "", "Move within a list"),
     Binding("tab", "", "Next panel"),
-    Binding("enter", "", "Open the issue or item"),
+    Binding("enter", "", "Open the issue or story"),
 ]
 
 
-class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
+class BrieferApp(SavesChanges, PollsFeeds, RematchOnStart, RegroupOnStart, App[None]):
     CSS_PATH = "briefer.tcss"
     TITLE = "briefer"
     SUB_TITLE = "US-Mexico security and trade"
@@ -69,11 +73,13 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
     ) -> None:
         super().__init__()
         self.services = services
+        self._init_saving()
         self.poll_on_start = poll_on_start
         self.poll_seconds = poll_seconds or services.config.poll.interval_minutes * 60
         self.poll_every = poll_every  # the demo polls all its feeds each time
         self.data_changed: Signal[None] = Signal(self, "data_changed")
         self.store: Store
+        self._saved_theme: str | None = None
         self._data_version = 0
         from briefer.workers import start_worker_server
 
@@ -81,9 +87,9 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
 
     def on_mount(self) -> None:
         self.store = self.services.open_store()
-        saved = self.store.get_meta(THEME_KEY)
-        if saved in self.available_themes:
-            self.theme = saved
+        self._saved_theme = self.store.get_meta(THEME_KEY)
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
         self._data_version = self.store.data_version()
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
@@ -95,8 +101,9 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
             self.store.close()
 
     def watch_theme(self, theme: str) -> None:
-        if hasattr(self, "store"):
-            self.store.set_meta(THEME_KEY, theme)
+        if hasattr(self, "store") and theme != self._saved_theme:
+            self._saved_theme = theme
+            self.save(Change("setting", THEME_KEY, value=theme))
 
     def _watch_database(self) -> None:
         """The timer: reload the screens when a running daemon (or any other process)
@@ -118,7 +125,8 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
             return
         error = event.worker.error
         what = {"poll": "Polling", "load": "Loading", "search": "Search", "feeds": "Feeds"}
-        what.update(digest="The digest", startup="Starting the poller")
+        what.update(digest="The digest", startup="Starting the poller", story="The story")
+        what.update(save="Saving your changes", regroup="Grouping stories")
         label = what.get(event.worker.group, event.worker.group or "A background task")
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)
@@ -136,7 +144,7 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
     def _write_digest(self) -> None:
         from briefer.scheduler import write_scheduled_digest
 
-        written = write_scheduled_digest(self.services.config, self.services.issues)  # type: ignore[arg-type]
+        written = write_scheduled_digest(self.services.config, self.services.issues)
         paths = [str(p) for p in written] if isinstance(written, list | tuple) else []
         self.post_message(DigestExported(paths))
 
@@ -161,11 +169,12 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.current_theme.dark else DARK
 
-    def help_sections(self) -> list[tuple[str, Iterable[Binding]]]:
+    def help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         palette = [Binding("ctrl+p", "command_palette", "Command palette: every action")]
         return [
-            ("Everywhere", [*self.BINDINGS, *palette]),  # type: ignore[list-item]
-            ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),  # type: ignore[list-item]
+            ("Everywhere", [*self.BINDINGS, *palette]),
+            ("Briefing", [*NAVIGATION_KEYS, *BriefingScreen.BINDINGS]),
+            ("Story", StoryScreen.BINDINGS),
             ("Item", ItemScreen.BINDINGS),
             ("Search", SearchScreen.BINDINGS),
             ("Feeds", FeedsScreen.BINDINGS),
@@ -181,7 +190,11 @@ class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
 
 
 def run_app(ctx: AppContext, **options: object) -> int:
-    """Run the app; returns its exit status (1 when it stopped on an error)."""
+    """Run the app; returns its exit status (1 when it stopped on an error). Changes it could
+    not save are reported as an error after the screen is gone."""
     app = BrieferApp(Services.from_context(ctx), **options)  # type: ignore[arg-type]
     app.run()
+    unsaved = app.unsaved_report()
+    if unsaved is not None:
+        raise BrieferError(unsaved)
     return app.return_code or 0

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from briefer.store import FeedRow, MatchRow, SearchRow, Store
+from briefer.store import FeedRow, ItemRow, SearchRow, Store, StoryMember, StoryRow
 
 if TYPE_CHECKING:
     from briefer.cli.context import AppContext
@@ -23,13 +23,17 @@ SPARK_DAYS = 30
 SURGE_RATIO = 3.0
 SURGE_MIN_MATCHES = 3
 SURGE_MIN_SOURCES = 2
-MATCH_LIMIT = 200  # a screenful many times over; filling a table costs the UI thread
+STORY_LIMIT = 200  # a screenful many times over; filling a table costs the UI thread
+SEARCH_LIMIT = 300  # items; grouped into stories, usually far fewer rows
 
 
 class IssueLike(Protocol):
-    id: str
-    title: str
-    description: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
 
 
 def utc_now() -> datetime:
@@ -72,15 +76,15 @@ class Services:
 
 @dataclass(frozen=True, slots=True)
 class WatchRow:
-    """One line of the watchlist panel."""
+    """One line of the watchlist panel; it counts stories, not copies of them."""
 
     issue_id: str
     title: str
-    unread: int
-    last_day: int
+    unread: int  # stories with items not seen yet
+    last_day: int  # stories first seen in the last 24 h
     sources_last_day: int
     week_daily_average: float
-    daily: tuple[int, ...]
+    daily: tuple[int, ...]  # stories first seen per day
 
     @property
     def surging(self) -> bool:
@@ -100,8 +104,9 @@ def watch_rows(store: Store, issues: Sequence[IssueLike], now: datetime) -> list
     rows = []
     day_ago = now - timedelta(days=1)
     for issue in issues:
-        unread, last_day, sources = store.issue_counts(issue.id, since=day_ago)
-        _, eight_days, _ = store.issue_counts(issue.id, since=now - timedelta(days=8))
+        unread, last_day, _ = store.story_counts(issue.id, since=day_ago)
+        _, eight_days, _ = store.story_counts(issue.id, since=now - timedelta(days=8))
+        _, _, sources = store.issue_counts(issue.id, since=day_ago)
         rows.append(
             WatchRow(
                 issue_id=issue.id,
@@ -110,7 +115,7 @@ def watch_rows(store: Store, issues: Sequence[IssueLike], now: datetime) -> list
                 last_day=last_day,
                 sources_last_day=sources,
                 week_daily_average=(eight_days - last_day) / 7,
-                daily=tuple(store.daily_counts(issue.id, days=SPARK_DAYS, now=now)),
+                daily=tuple(store.daily_story_counts(issue.id, days=SPARK_DAYS, now=now)),
             )
         )
     return rows
@@ -118,24 +123,91 @@ def watch_rows(store: Store, issues: Sequence[IssueLike], now: datetime) -> list
 
 @dataclass(frozen=True, slots=True)
 class IssueQuery:
-    """Which matches the issue view lists."""
+    """Which stories the issue view lists."""
 
     issue_id: str
-    order: str = "newest"  # or "score"
+    order: str = "new"  # newest first by last update, or "best" (StoryRow.rank)
     starred_only: bool = False
 
 
-def issue_matches(store: Store, query: IssueQuery) -> list[MatchRow]:
-    return store.matches(
+def issue_stories(store: Store, query: IssueQuery, now: datetime) -> list[StoryRow]:
+    return store.stories(
         query.issue_id,
         order=query.order,
         starred_only=query.starred_only,
-        limit=MATCH_LIMIT,
+        limit=STORY_LIMIT,
+        now=now,
     )
 
 
-def search_items(store: Store, text: str) -> list[SearchRow]:
-    return store.search(text, limit=200)
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """An opened story: its items, earliest first, each with why it matched the issue."""
+
+    story_id: int
+    issue_id: str | None  # None when opened from search: each item's best match then
+    members: list[StoryMember]
+
+
+def story_view(store: Store, story_id: int, issue_id: str | None) -> StoryView:
+    return StoryView(story_id, issue_id, store.story_members(story_id, issue_id))
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """What the opened story's heading says: how many items and outlets, in which
+    languages, from when to when. Items of the story that did not match the issue are
+    listed but not counted, as in the issue's list."""
+
+    items: int
+    outlets: int
+    langs: frozenset[str]
+    first_seen: datetime
+    last_update: datetime
+    unmatched: int
+
+
+def story_summary(view: StoryView) -> StorySummary | None:
+    counted = [m for m in view.members if m.match is not None or view.issue_id is None]
+    if not counted:
+        return None
+    published = [m.item.published for m in counted]
+    return StorySummary(
+        items=len(counted),
+        outlets=len({m.outlet for m in counted}),
+        langs=frozenset(m.lang for m in counted if m.lang),
+        first_seen=min(published),
+        last_update=max(published),
+        unmatched=len(view.members) - len(counted),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchStory:
+    """Search results of one story: the best-ranked item stands for the others."""
+
+    story_id: int
+    lead: ItemRow
+    items: int
+    issue_ids: tuple[str, ...]
+    read: bool  # every found item read
+
+
+def search_stories(store: Store, text: str) -> list[SearchStory]:
+    """Results grouped by story, in the order of each story's best result."""
+    groups: dict[int, list[SearchRow]] = {}
+    for row in store.search(text, limit=SEARCH_LIMIT):
+        groups.setdefault(row.story_id, []).append(row)
+    return [
+        SearchStory(
+            story_id=story_id,
+            lead=rows[0].item,
+            items=len(rows),
+            issue_ids=tuple(sorted({i for r in rows for i in r.issue_ids})),
+            read=all(r.item.read for r in rows),
+        )
+        for story_id, rows in groups.items()
+    ]
 
 
 def feed_rows(store: Store, config: Config) -> list[FeedRow]:

@@ -8,8 +8,8 @@ from textual.message import Message
 
 from briefer.lock import Holder
 from briefer.models import NewMatch, PollReport
-from briefer.store import FeedRow, MatchRow, SearchRow
-from briefer.tui.briefing import IssueQuery, WatchRow
+from briefer.store import FeedRow, StoryRow
+from briefer.tui.briefing import IssueQuery, SearchStory, StoryView, WatchRow
 
 
 @dataclass
@@ -41,13 +41,18 @@ class MatchesFound(Message):
 class BriefingLoaded(Message):
     watchlist: list[WatchRow]
     query: IssueQuery | None
-    matches: list[MatchRow]
+    stories: list[StoryRow]
+
+
+@dataclass
+class StoryLoaded(Message):
+    view: StoryView
 
 
 @dataclass
 class SearchFinished(Message):
     text: str
-    results: list[SearchRow]
+    results: list[SearchStory]
 
 
 @dataclass
@@ -79,3 +84,31 @@ class RematchStarted(Message):
 class WatchlistsRematched(Message):
     issue_ids: list[str]
     scanned: int
+
+
+@dataclass
+class ChangesHeldBack(Message):
+    """Changes the user made could not be saved yet; `problem` is None while another
+    program holds the write lock (retried soon), else why the database refused them."""
+
+    count: int
+    problem: str | None
+
+
+@dataclass
+class ChangesSaved(Message):
+    count: int
+    after_trouble: bool  # they had been held back: say they are saved now
+
+
+@dataclass
+class RegroupStarted(Message):
+    """Stored items are being grouped into stories (new method, or items left ungrouped)."""
+
+    count: int
+
+
+@dataclass
+class StoriesRegrouped(Message):
+    scanned: int
+    grouped: int

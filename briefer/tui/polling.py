@@ -150,6 +150,7 @@ class PollsFeeds:
             self._scheduler_ready.set()
         if app.poll_on_start:
             app._rematch_changed()
+            app._regroup_stories()
 
     def _terminal_notification(self) -> Callable[[Alert], bool]:
         """With no desktop notification service: the terminal's own escape, and a toast."""

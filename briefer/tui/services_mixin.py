@@ -8,6 +8,7 @@ from textual.worker import Worker
 
 from briefer.store import ItemRow, Store
 from briefer.tui.briefing import Services
+from briefer.tui.pending import Change
 
 if TYPE_CHECKING:
     from briefer.tui.app import BrieferApp
@@ -26,17 +27,22 @@ class ServicesMixin:
 
     @property
     def store(self) -> Store:
-        # The UI thread's own connection: only short, single-row writes and reads go here.
+        # The UI thread's own connection: only single-row reads go here. Writes may wait
+        # on another program's lock, so they go through `self.briefer.save`.
         return self.briefer.store
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker events do not bubble: hand the screen's ones to the app's single handler.
         self.briefer.on_worker_state_changed(event)
 
+    def open_link(self, link: str | None) -> bool:
+        """Open a web link in the browser; say so when there is none. True if opened."""
+        if (link or "").lower().startswith(("http://", "https://")):
+            self.briefer.open_url(link or "")
+            return True
+        self.briefer.notify("This item has no web link.", severity="warning", timeout=3)
+        return False
+
     def open_item_link(self, item: ItemRow) -> None:
-        link = item.link or ""
-        if link.lower().startswith(("http://", "https://")):
-            self.briefer.open_url(link)
-            self.store.set_read(item.id, True)
-        else:
-            self.briefer.notify("This item has no web link.", severity="warning", timeout=3)
+        if self.open_link(item.link) and not item.read:
+            self.briefer.save(Change("read", item.id, value=True))

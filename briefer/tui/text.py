@@ -86,3 +86,8 @@ def ago(when: datetime, now: datetime) -> str | None:
     if since == "now":
         return "just now"
     return None if "-" in since else f"{since} ago"
+
+
+def ago_or_date(when: datetime, now: datetime) -> str:
+    """ "5m ago", or "on 2025-11-22" once that reads better."""
+    return ago(when, now) or f"on {when:%Y-%m-%d}"

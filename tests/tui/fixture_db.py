@@ -1,19 +1,25 @@
 """A small, fixed briefing: five issues, matched items of every kind, hostile titles, a failing
-feed. Built through the store's own write path at a fixed clock, so snapshots never drift."""
+feed, and stories: one carried by three outlets in English and Spanish, one that grew after it
+was read. Built through the store's own write path at a fixed clock, so snapshots never drift.
+
+Which items share a story is fixed here (FixtureStories), not left to the grouping method,
+which improves over time: these tests are about how the app shows stories."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 from briefer.baseline import baselines, load_seeds
 from briefer.config import Paths, load_config
-from briefer.models import FetchResult, FetchStatus, Match
+from briefer.match import language
+from briefer.models import FetchResult, FetchStatus, Match, ParsedFeed
 from briefer.resources import default_seeds
 from briefer.store import Store
+from briefer.stories import StoryIndex, StoryItem
 from briefer.tui.briefing import Services
-from tests.factory import FIXED_NOW, add_feed, hit, item
+from tests.factory import FIXED_NOW, hit, item
 
 
 @dataclass(frozen=True)
@@ -65,18 +71,54 @@ def _m(issue: str, score: float, title: str, *terms: str) -> Match:
     return Match(issue_id=issue, score=score, hits=tuple(hit(t, title) for t in terms))
 
 
-def _entries(prefix: str, rows: list[tuple[str, float, list[tuple[str, float, tuple]]]]):
+COMMENT = {
+    "en": "Officials on both sides of the border commented on the report.",
+    "es": "Funcionarios de ambos lados de la frontera comentaron el informe.",
+}
+
+
+def _entries(prefix: str, rows: list[tuple]):
+    """Rows: (title, hours ago, matches) and optionally the outlet (for an aggregator)."""
     entries = []
-    for n, (title, hours, matches) in enumerate(rows):
+    for n, (title, hours, matches, *outlet) in enumerate(rows):
         published = FIXED_NOW - timedelta(hours=hours)
         entry = item(
             f"{prefix}-{n}",
             title,
-            summary=f"{title}. Officials on both sides of the border commented on the report.",
+            summary=f"{title}. {COMMENT[language(title) or 'en']}",
             published=published,
         )
+        if outlet:
+            entry = replace(entry, outlet=outlet[0])
         entries.append((entry, [_m(i, s, title, *t) for i, s, t in matches]))
     return entries
+
+
+CROSSINGS = [
+    "Border Patrol reports drop in crossings at Ciudad Juárez",
+    "Cruces en Ciudad Juárez bajan, reporta la Patrulla Fronteriza",
+    "Crossings fall at Ciudad Juárez, Border Patrol says",
+]
+SINALOA = [
+    "Cartel fentanyl labs dismantled in Sinaloa raid",
+    "Sinaloa raid on fentanyl labs: army reports arrests",
+    "Troops dismantle more fentanyl labs in Sinaloa",
+]
+STORY_OF = {title: "crossings" for title in CROSSINGS} | {title: "sinaloa" for title in SINALOA}
+
+
+class FixtureStories(StoryIndex):
+    """Groups the fixture's items as STORY_OF says; every other item is a story of one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[str, int] = {}
+
+    def add(self, item: StoryItem, story: object = None) -> object:
+        label = STORY_OF.get(item.title)
+        if label is None:
+            return item.id
+        return self.first.setdefault(label, int(item.id))  # type: ignore[arg-type]
 
 
 NEWS = [
@@ -106,12 +148,16 @@ NEWS = [
         [("usmca_2026", 90, ("USMCA review",)), ("tariffs", 55, ("negotiators",))],
     ),
     (HOSTILE_TITLES[0], 4, [("border", 70, ("border tunnel",)), ("fentanyl", 62, ("cartel",))]),
+    (CROSSINGS[2], 5, [("border", 80, ("Border Patrol", "Crossings"))], "Border Times"),
+    (SINALOA[2], 1, [("fentanyl", 81, ("fentanyl",))], "Norte Diario"),
     (HOSTILE_TITLES[1], 6, [("fentanyl", 80, ("fentanyl seizure",))]),
     (HOSTILE_TITLES[2], 8, [("tariffs", 66, ("tariff",))]),
     ("Local weather: heat wave expected in Monterrey", 1, []),
 ]
 
 WIRE = [
+    (CROSSINGS[1], 3, [("border", 84, ("Patrulla Fronteriza", "Cruces"))]),
+    (SINALOA[1], 26, [("fentanyl", 76, ("fentanyl",))]),
     (
         "Migrants wait at the border as asylum rules tighten",
         10,
@@ -137,11 +183,24 @@ WIRE = [
 ]
 
 
+def _add_feed(store: Store, url: str, title: str, entries: list, stories: StoryIndex) -> None:
+    store.record_poll(
+        url,
+        FetchResult(url=url, status=FetchStatus.OK, http_status=200),
+        ParsedFeed(title=title, link=None, items=[entry for entry, _ in entries]),
+        [list(found) for _, found in entries],
+        next_due=FIXED_NOW + timedelta(minutes=30),
+        now=FIXED_NOW,
+        stories=stories,
+    )
+
+
 def build_fixture_db(db: Path) -> None:
+    stories = FixtureStories()
     with Store(db) as store:
         store.sync_feeds([(FEED_NEWS, "Fixture News"), (FEED_WIRE, "Fixture Wire")])
-        add_feed(store, FEED_NEWS, _entries("news", NEWS), title="Fixture News")
-        add_feed(store, FEED_WIRE, _entries("wire", WIRE), title="Fixture Wire")
+        _add_feed(store, FEED_NEWS, "Fixture News", _entries("news", NEWS), stories)
+        _add_feed(store, FEED_WIRE, "Fixture Wire", _entries("wire", WIRE), stories)
         store.record_poll(
             FEED_BROKEN,
             FetchResult(FEED_BROKEN, FetchStatus.ERROR, error="could not connect (refused)"),
@@ -150,10 +209,13 @@ def build_fixture_db(db: Path) -> None:
             next_due=FIXED_NOW + timedelta(minutes=15),
             now=FIXED_NOW - timedelta(minutes=5),
         )
-        # Some state: the oldest border item read, a fentanyl item starred.
+        # Some state: the oldest border item read, a fentanyl item starred, and the Sinaloa
+        # story read when it had one item (two have joined it since).
         border = store.matches("border", order="newest")
         store.set_read(border[-1].item.id)
         store.set_starred(store.matches("fentanyl", order="newest")[-1].item.id)
+        read_before = next(m for m in store.matches("fentanyl") if m.item.title == SINALOA[1])
+        store.set_read(read_before.item.id)
 
 
 def fixture_services(home: Path) -> Services:

@@ -1,4 +1,4 @@
-"""Pilot tests: every binding of the briefing screen, on the fixture database."""
+"""Pilot tests: every binding of the briefing screen, on the fixture database's stories."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.help import HelpScreen
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.screens.search import SearchScreen
+from briefer.tui.screens.story import StoryScreen
 from briefer.tui.widgets.baseline_panel import BaselinePanel
-from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
 from tests.tui.conftest import settle
 
 
 def titles(app: BrieferApp) -> list[str]:
-    return [m.item.title for m in app.screen.query_one(MatchTable).matches]
+    return [story.headline for story in app.screen.query_one(StoryTable).stories]
 
 
 async def test_opens_on_first_issue_with_counts_and_surge(app: BrieferApp) -> None:
@@ -44,15 +45,20 @@ async def test_highlighting_another_issue_fills_the_view(app: BrieferApp) -> Non
 async def test_v_toggles_newest_and_best_first(app: BrieferApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        newest = titles(app)
+        newest = app.screen.query_one(StoryTable).stories
+        assert [s.last_update for s in newest] == sorted(
+            (s.last_update for s in newest), reverse=True
+        )
         await pilot.press("v")
         await settle(pilot)
-        best = titles(app)
-        assert sorted(newest) == sorted(best) and newest != best
-        assert best[0].startswith("Border Patrol reports")  # score 91
+        best = app.screen.query_one(StoryTable).stories
+        assert sorted(s.story_id for s in newest) == sorted(s.story_id for s in best)
+        assert [s.rank for s in best] == sorted((s.rank for s in best), reverse=True)
+        assert best[0].headline.startswith("Border Patrol reports")  # 3 outlets
+        assert app.screen.issue_query.order == "best"  # type: ignore[attr-defined]
         await pilot.press("v")
         await settle(pilot)
-        assert titles(app) == newest
+        assert titles(app) == [s.headline for s in newest]
 
 
 async def test_S_shows_only_starred(app: BrieferApp) -> None:
@@ -75,31 +81,33 @@ async def test_c_folds_the_baseline(app: BrieferApp) -> None:
         assert panel.collapsed
 
 
-async def test_m_s_x_on_the_selected_match(app: BrieferApp) -> None:
+async def test_m_s_x_on_the_selected_story(app: BrieferApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")  # select the issue: focus moves to its matches
-        assert isinstance(app.focused, MatchTable)
-        first = app.screen.query_one(MatchTable).selected
-        assert first is not None and not first.item.read
+        await pilot.press("enter")  # select the issue: focus moves to its stories
+        assert isinstance(app.focused, StoryTable)
+        first = app.screen.query_one(StoryTable).selected
+        assert first is not None and first.unread == 3 and first.items == 3
         await pilot.press("m")
         await settle(pilot)
-        assert app.store.item(first.item.id).read  # type: ignore[union-attr]
+        [stored] = [s for s in app.store.stories("border") if s.story_id == first.story_id]
+        assert stored.unread == 0  # every item of the story, for this issue
         await pilot.press("s")
         await settle(pilot)
-        assert app.store.item(first.item.id).starred  # type: ignore[union-attr]
-        # The cursor stays on the same item through the reloads.
-        assert app.screen.query_one(MatchTable).selected.item.id == first.item.id  # type: ignore[union-attr]
+        [stored] = [s for s in app.store.stories("border") if s.story_id == first.story_id]
+        assert stored.starred
+        # The cursor stays on the same story through the reloads.
+        assert app.screen.query_one(StoryTable).selected.story_id == first.story_id  # type: ignore[union-attr]
         await pilot.press("x")
         await settle(pilot)
-        assert first.item.title not in titles(app)
-        assert app.store.matches("border", include_dismissed=False)[0].item.id != first.item.id
+        assert first.headline not in titles(app)
+        assert first.story_id not in [s.story_id for s in app.store.stories("border")]
 
 
-async def test_n_p_move_through_matches(app: BrieferApp) -> None:
+async def test_n_p_move_through_stories(app: BrieferApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(MatchTable)
+        table = app.screen.query_one(StoryTable)
         await pilot.press("n")
         assert table.cursor_row == 1
         await pilot.press("n", "p")
@@ -115,13 +123,16 @@ async def test_o_opens_the_link_in_the_browser(app: BrieferApp, monkeypatch) -> 
         assert opened == ["https://example.com/news-0"]
 
 
-async def test_enter_opens_the_item_and_marks_it_read(app: BrieferApp) -> None:
+async def test_enter_opens_the_story_and_marks_it_read(app: BrieferApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("enter", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, ItemScreen)
-        assert app.screen.item is not None and app.screen.item.read
+        assert isinstance(app.screen, StoryScreen) and app.screen.view is not None
+        members = app.screen.view.members
+        assert len(members) == 3 and all(m.item.read for m in members)
+        assert {m.outlet for m in members} == {"Fixture News", "Fixture Wire", "Border Times"}
+        assert {m.lang for m in members} == {"en", "es"}
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)
@@ -173,7 +184,7 @@ async def test_every_binding_is_in_help_and_the_command_palette(app: BrieferApp)
         for binding in [*BrieferApp.BINDINGS, *BriefingScreen.BINDINGS]:
             assert binding.description in commands  # type: ignore[union-attr]
         described = {b.description for _, group in app.help_sections() for b in group}
-        for screen in (BriefingScreen, ItemScreen, SearchScreen, FeedsScreen):
+        for screen in (BriefingScreen, StoryScreen, ItemScreen, SearchScreen, FeedsScreen):
             for binding in screen.BINDINGS:
                 assert binding.description in described  # type: ignore[union-attr]
 
@@ -199,8 +210,8 @@ async def test_new_matches_arrive_without_moving_the_cursor(app: BrieferApp, ser
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "n", "n")  # the third match
-        table = app.screen.query_one(MatchTable)
+        await pilot.press("enter", "n", "n")  # the third story
+        table = app.screen.query_one(StoryTable)
         chosen = table.selected
         assert chosen is not None and table.cursor_row == 2
         title = "Border wall contracts expand along the Rio Grande"
@@ -214,5 +225,5 @@ async def test_new_matches_arrive_without_moving_the_cursor(app: BrieferApp, ser
         app._watch_database()  # the periodic check, without waiting for its timer
         await settle(pilot)
         assert title in titles(app)  # the new match is listed (newest first, so on top)
-        assert table.selected is not None and table.selected.item.id == chosen.item.id
+        assert table.selected is not None and table.selected.story_id == chosen.story_id
         assert table.cursor_row == 3

@@ -15,7 +15,8 @@ from briefer.tui.screens.dialogs import AddFeedDialog, ConfirmDialog
 from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.screens.search import SearchScreen
-from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.screens.story import StoryScreen
+from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
 from tests.tui.conftest import settle
 from tests.tui.fixture_db import FEED_BROKEN, HOSTILE_TITLES
@@ -23,7 +24,10 @@ from tests.tui.fixture_db import FEED_BROKEN, HOSTILE_TITLES
 
 async def open_first_item(pilot) -> ItemScreen:
     await settle(pilot)
-    await pilot.press("enter", "enter")
+    await pilot.press("enter", "enter")  # the first issue's first story
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, StoryScreen)
+    await pilot.press("enter")  # its first item
     await settle(pilot)
     assert isinstance(pilot.app.screen, ItemScreen)
     return pilot.app.screen
@@ -57,8 +61,8 @@ async def test_item_screen_x_dismisses_and_o_opens(app: BrieferApp, monkeypatch)
         assert screen.item.id != dismissed  # type: ignore[union-attr]
         await pilot.press("escape")
         await settle(pilot)
-        shown = [m.item.id for m in app.screen.query_one(MatchTable).matches]
-        assert dismissed not in shown
+        assert isinstance(app.screen, StoryScreen)
+        assert dismissed not in [m.item.id for m in app.store.matches("border")]
 
 
 async def test_search_shows_matching_issues_and_opens_items(app: BrieferApp) -> None:
@@ -70,13 +74,13 @@ async def test_search_shows_matching_issues_and_opens_items(app: BrieferApp) -> 
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SearchScreen)
-        assert len(screen.item_ids) == 2
+        assert len(screen.story_rows) == 2
         table = screen.query_one("#search-results")
-        issues = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}  # type: ignore[attr-defined]
+        issues = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}  # type: ignore[attr-defined]
         assert "border, fentanyl" in issues
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ItemScreen)
+        assert isinstance(app.screen, StoryScreen)
 
 
 async def test_search_input_is_never_fts_syntax(app: BrieferApp) -> None:
@@ -84,7 +88,7 @@ async def test_search_input_is_never_fts_syntax(app: BrieferApp) -> None:
         await settle(pilot)
         await pilot.press("slash", *'"NEAR(', "enter")
         await settle(pilot)
-        assert isinstance(app.screen, SearchScreen) and app.screen.item_ids == []
+        assert isinstance(app.screen, SearchScreen) and app.screen.story_rows == []
 
 
 async def test_feeds_screen_lists_status_and_errors(app: BrieferApp) -> None:
@@ -156,12 +160,12 @@ async def test_add_feed_dialog_refuses_non_http(app: BrieferApp) -> None:
 async def test_hostile_titles_render_literally_and_clicks_do_nothing(app: BrieferApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(MatchTable)
+        table = app.screen.query_one(StoryTable)
         cells = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert HOSTILE_TITLES[0] in cells  # markup kept as text
         row = cells.index(HOSTILE_TITLES[0])
         # Click on the title text itself: a markup click action would quit the app.
-        await pilot.click(MatchTable, offset=(6, row + 1))
+        await pilot.click(StoryTable, offset=(6, row + 1))
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, BriefingScreen)
         app.screen.query_one(WatchlistPanel).focus()

@@ -41,8 +41,14 @@ def test_main_screen_tariffs_best_first(snap_compare, app: BrieferApp, size) -> 
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_story_view(snap_compare, app: BrieferApp, size) -> None:
+    run_before = keys_then_settle("enter", "enter")  # three outlets, English and Spanish
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_item_view(snap_compare, app: BrieferApp, size) -> None:
-    run_before = keys_then_settle("enter", "n", "enter")  # the hostile [@click] title
+    run_before = keys_then_settle("enter", "n", "enter", "enter")  # the hostile [@click] title
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -12,15 +13,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList
 from textual.worker import get_current_worker
 
-from briefer.store import MatchRow
-from briefer.tui.briefing import IssueQuery, issue_matches, watch_rows
+from briefer.store import StoryRow
+from briefer.tui.briefing import IssueQuery, issue_stories, watch_rows
 from briefer.tui.messages import BriefingLoaded
-from briefer.tui.screens.item import ItemScreen
+from briefer.tui.pending import Change
+from briefer.tui.screens.story import StoryScreen
 from briefer.tui.services_mixin import ServicesMixin
 from briefer.tui.widgets.baseline_panel import BaselinePanel
 from briefer.tui.widgets.issue_view import IssueView
-from briefer.tui.widgets.match_table import MatchTable
 from briefer.tui.widgets.status_line import StatusLine
+from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
 
 
@@ -32,9 +34,10 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         Binding("o", "open_link", "Open link", show=False),
         Binding("m", "toggle_read", "Read/unread", show=False),
         Binding("s", "toggle_star", "Star", show=False),
-        Binding("x", "dismiss_match", "Not relevant", show=False),
-        Binding("n", "cursor(1)", "Next item", show=False),
-        Binding("p", "cursor(-1)", "Previous item", show=False),
+        Binding("x", "dismiss_story", "Not relevant", show=False),
+        Binding("u", "undo_dismiss", "Undo not relevant", show=False),
+        Binding("n", "cursor(1)", "Next story", show=False),
+        Binding("p", "cursor(-1)", "Previous story", show=False),
     ]
 
     def __init__(self) -> None:
@@ -67,14 +70,15 @@ class BriefingScreen(ServicesMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, query: IssueQuery | None) -> None:
-        # Counting matches is bulk SQL: it runs here, on a Store owned by this thread.
+        # Counting stories is bulk SQL: it runs here, on a Store owned by this thread.
         services = self.services
         with services.open_store() as store:
             now = services.now()
             rows = watch_rows(store, services.issues, now)
-            matches = issue_matches(store, query) if query is not None else []
+            stories = issue_stories(store, query, now) if query is not None else []
+        stories = self.briefer.pending.show_stories(stories)  # changes not saved yet
         if not get_current_worker().is_cancelled:
-            self.post_message(BriefingLoaded(rows, query, matches))
+            self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
         self.query_one(WatchlistPanel).show(message.watchlist)
@@ -84,18 +88,17 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         issue = self.services.issue(query.issue_id)
         if issue is not None:
             view = self.query_one(IssueView)
-            view.show_matches(issue, query, message.matches, self.services.now())
+            view.show_stories(issue, query, message.stories, self.services.now())
 
     @on(OptionList.OptionHighlighted, "#watchlist")
     def _issue_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        issue_id = event.option.id
-        issue = self.services.issue(issue_id or "")
+        issue = self.services.issue(event.option.id or "")
         if issue is None:
             return
         old = self.issue_query
         self.issue_query = IssueQuery(
             issue.id,
-            order=old.order if old else "newest",
+            order=old.order if old else "new",
             starred_only=old.starred_only if old else False,
         )
         baseline = self.services.baselines.get(issue.id, "_No baseline for this issue._")
@@ -104,25 +107,22 @@ class BriefingScreen(ServicesMixin, Screen[None]):
 
     @on(OptionList.OptionSelected, "#watchlist")
     def _issue_selected(self) -> None:
-        self.query_one(MatchTable).focus()
+        self.query_one(StoryTable).focus()
 
-    @on(DataTable.RowSelected, "#matches")
-    def _match_selected(self) -> None:
-        self.action_open_item()
+    @on(DataTable.RowSelected, "#stories")
+    def _story_selected(self) -> None:
+        self.action_open_story()
 
     # -- actions on the issue -------------------------------------------------------------
 
     def _requery(self, **changes: object) -> None:
-        if self.issue_query is None:
-            return
-        from dataclasses import replace
-
-        self.issue_query = replace(self.issue_query, **changes)  # type: ignore[arg-type]
-        self.reload()
+        if self.issue_query is not None:
+            self.issue_query = replace(self.issue_query, **changes)  # type: ignore[arg-type]
+            self.reload()
 
     def action_toggle_order(self) -> None:
         if self.issue_query is not None:
-            order = "score" if self.issue_query.order == "newest" else "newest"
+            order = "best" if self.issue_query.order == "new" else "new"
             self._requery(order=order)  # the heading says which order is in force
 
     def action_toggle_starred(self) -> None:
@@ -134,40 +134,51 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         panel.collapsed = not panel.collapsed
 
     def action_cursor(self, step: int) -> None:
-        table = self.query_one(MatchTable)
+        table = self.query_one(StoryTable)
         table.focus()
         table.move_cursor(row=table.cursor_row + step)
 
-    # -- actions on the selected item -----------------------------------------------------
+    # -- actions on the selected story ----------------------------------------------------
 
     @property
-    def selected(self) -> MatchRow | None:
-        return self.query_one(MatchTable).selected
+    def selected(self) -> StoryRow | None:
+        return self.query_one(StoryTable).selected
 
-    def action_open_item(self) -> None:
-        table = self.query_one(MatchTable)
-        if table.selected is None or self.issue_query is None:
-            return
-        ids = [match.item.id for match in table.matches]
-        self.app.push_screen(ItemScreen(ids, table.cursor_row, self.issue_query.issue_id))
+    def action_open_story(self) -> None:
+        story = self.selected
+        if story is not None:
+            self.app.push_screen(StoryScreen(story.story_id, story.issue_id, story.headline))
 
     def action_open_link(self) -> None:
-        if self.selected is not None:
-            self.open_item_link(self.selected.item)
+        story = self.selected
+        if story is not None and self.open_link(story.link) and story.unread:
+            self._change(Change("story_read", story.story_id, story.issue_id, value=True))
+
+    def _change(self, change: Change, *, title: str = "") -> None:
+        """Show the change at once; the app saves it in the background."""
+        self.briefer.save(change, title=title)
+        table = self.query_one(StoryTable)
+        table.show(self.briefer.pending.show_stories(table.stories), self.services.now())
 
     def action_toggle_read(self) -> None:
-        if self.selected is not None:
-            self.store.set_read(self.selected.item.id, not self.selected.item.read)
-            self.reload()
+        story = self.selected
+        if story is not None:
+            read = bool(story.unread)  # a story with anything unseen is marked read
+            self._change(Change("story_read", story.story_id, story.issue_id, value=read))
 
     def action_toggle_star(self) -> None:
-        if self.selected is not None:
-            self.store.set_starred(self.selected.item.id, not self.selected.item.starred)
-            self.reload()
+        story = self.selected
+        if story is not None:
+            starred = not story.starred
+            self._change(Change("story_starred", story.story_id, story.issue_id, value=starred))
 
-    def action_dismiss_match(self) -> None:
-        match = self.selected
-        if match is not None:
-            self.store.dismiss(match.item.id, match.issue_id, now=self.services.now())
-            self.notify("Marked not relevant to this issue", timeout=2)
+    def action_dismiss_story(self) -> None:
+        story = self.selected
+        if story is not None:
+            dismissal = Change("story_dismissed", story.story_id, story.issue_id)
+            self._change(dismissal, title=story.headline)
+            self.notify("Story marked not relevant to this issue (u undoes)", timeout=3)
+
+    def action_undo_dismiss(self) -> None:
+        if self.briefer.undo_dismissal() is not None:
             self.reload()

@@ -19,7 +19,7 @@ from briefer.tui.briefing import feed_rows
 from briefer.tui.messages import FeedsLoaded
 from briefer.tui.screens.dialogs import AddFeedDialog, ConfirmDialog
 from briefer.tui.services_mixin import ServicesMixin
-from briefer.tui.text import age, ago, clean
+from briefer.tui.text import age, ago_or_date, clean
 from briefer.tui.widgets.status_line import StatusLine
 
 
@@ -45,7 +45,7 @@ def when(moment: datetime | None, now: datetime, *, future: bool = False) -> Tex
         return Text("—", style="dim")
     if future:
         return Text("due" if moment <= now else f"in {age(now, moment)}")
-    return Text(ago(moment, now) or f"on {moment:%Y-%m-%d}")
+    return Text(ago_or_date(moment, now))
 
 
 class FeedsScreen(ServicesMixin, Screen[None]):

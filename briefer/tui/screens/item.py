@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from briefer.store import ItemRow
+from briefer.tui.pending import Change
 from briefer.tui.services_mixin import ServicesMixin
 from briefer.tui.widgets.item_detail import ItemDetail
 
@@ -22,6 +23,7 @@ class ItemScreen(ServicesMixin, Screen[None]):
         Binding("m", "toggle_read", "Read/unread"),
         Binding("s", "toggle_star", "Star"),
         Binding("x", "dismiss_match", "Not relevant"),
+        Binding("u", "undo_dismiss", "Undo not relevant", show=False),
         Binding("n", "step(1)", "Next"),
         Binding("p", "step(-1)", "Previous"),
     ]
@@ -46,12 +48,14 @@ class ItemScreen(ServicesMixin, Screen[None]):
             self.app.pop_screen()
             return
         item_id = self.item_ids[self.index]
-        if mark_read:
-            self.store.set_read(item_id, True)
         # One row and its few matches: small enough for the UI thread.
-        item = self.store.item(item_id)
-        if item is None:
+        stored = self.store.item(item_id)
+        if stored is None:
             return
+        item = self.briefer.pending.show_item(stored)
+        if mark_read and not item.read:
+            self.briefer.save(Change("read", item.id, value=True))
+            item = self.briefer.pending.show_item(stored)
         self.item = item
         titles = {issue.id: issue.title for issue in self.services.issues}
         detail = self.query_one(ItemDetail)
@@ -69,23 +73,36 @@ class ItemScreen(ServicesMixin, Screen[None]):
     def action_open_link(self) -> None:
         if self.item is not None:
             self.open_item_link(self.item)
+            self.show_current()
 
     def action_toggle_read(self) -> None:
         if self.item is not None:
-            self.store.set_read(self.item.id, not self.item.read)
+            self.briefer.save(Change("read", self.item.id, value=not self.item.read))
             self.show_current()
 
     def action_toggle_star(self) -> None:
         if self.item is not None:
-            self.store.set_starred(self.item.id, not self.item.starred)
+            self.briefer.save(Change("starred", self.item.id, value=not self.item.starred))
             self.show_current()
 
     def action_dismiss_match(self) -> None:
         if self.item is None or self.issue_id is None:
             self.notify("Open the item from an issue to dismiss it there.", timeout=3)
             return
-        self.store.dismiss(self.item.id, self.issue_id, now=self.services.now())
-        self.notify("Marked not relevant to this issue", timeout=2)
+        dismissal = Change("dismissed", self.item.id, self.issue_id)
+        self.briefer.save(dismissal, title=self.item.title)
+        self.notify("Marked not relevant to this issue (u undoes)", timeout=3)
         del self.item_ids[self.index]
         self.index = min(self.index, len(self.item_ids) - 1)
         self.show_current(mark_read=True)
+
+    def action_undo_dismiss(self) -> None:
+        undone = self.briefer.undo_dismissal()
+        if undone is None or undone.issue_id != self.issue_id:
+            return
+        item_id = int(undone.target)
+        if item_id not in self.item_ids:
+            self.index = max(self.index, 0)
+            self.item_ids.insert(self.index, item_id)
+        self.index = self.item_ids.index(item_id)
+        self.show_current()

@@ -1,4 +1,5 @@
-"""Full-text search over every stored item; each result shows which issues it matches."""
+"""Full-text search over every stored item, one row per story found; each row shows which
+issues its items match. Enter opens the story."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from briefer.tui.briefing import search_items
+from briefer.tui.briefing import search_stories
 from briefer.tui.messages import SearchFinished
-from briefer.tui.screens.item import ItemScreen
+from briefer.tui.screens.story import StoryScreen
 from briefer.tui.services_mixin import ServicesMixin
 from briefer.tui.text import age, clean
 
 ISSUES_WIDTH = 22
 SOURCE_WIDTH = 14
 AGE_WIDTH = 4
+ITEMS_WIDTH = 5
 
 
 class SearchScreen(ServicesMixin, Screen[None]):
@@ -32,7 +34,7 @@ class SearchScreen(ServicesMixin, Screen[None]):
     def __init__(self, text: str = "") -> None:
         super().__init__(id="search-screen")
         self.initial_text = text
-        self.item_ids: list[int] = []
+        self.story_rows: list[tuple[int, str]] = []  # (story id, headline) per row
         self.last_results: SearchFinished | None = None
 
     def compose(self) -> ComposeResult:
@@ -47,9 +49,10 @@ class SearchScreen(ServicesMixin, Screen[None]):
     def on_resize(self) -> None:
         # Titles get whatever the other columns leave, so every column stays on screen.
         table = self.query_one("#search-results", DataTable)
-        spare = self.size.width - ISSUES_WIDTH - SOURCE_WIDTH - AGE_WIDTH - 12
+        spare = self.size.width - ISSUES_WIDTH - SOURCE_WIDTH - AGE_WIDTH - ITEMS_WIDTH - 14
         table.clear(columns=True)
         table.add_column(Text("Title"), key="title", width=max(24, spare))
+        table.add_column(Text("Items", justify="right"), key="items", width=ITEMS_WIDTH)
         table.add_column(Text("Issues"), key="issues", width=ISSUES_WIDTH)
         table.add_column(Text("Source"), key="source", width=SOURCE_WIDTH)
         table.add_column(Text("Age"), key="age", width=AGE_WIDTH)
@@ -75,7 +78,7 @@ class SearchScreen(ServicesMixin, Screen[None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, text: str) -> None:
         with self.services.open_store() as store:
-            results = search_items(store, text)
+            results = search_stories(store, text)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchFinished(text, results))
 
@@ -84,20 +87,21 @@ class SearchScreen(ServicesMixin, Screen[None]):
         now = self.services.now()
         table = self.query_one("#search-results", DataTable)
         table.clear()
-        self.item_ids = []
+        self.story_rows = []
         for row in message.results:
-            item = row.item
+            item = row.lead
             issues = ", ".join(row.issue_ids) or "none"
             table.add_row(
-                Text(clean(item.title), style="dim" if item.read else "bold"),
+                Text(clean(item.title), style="dim" if row.read else "bold"),
+                Text(str(row.items), justify="right", style="" if row.items > 1 else "dim"),
                 Text(clean(issues), style="cyan" if row.issue_ids else "dim"),
                 Text(clean(item.feed_title)),
                 Text(age(item.published, now)),
-                key=str(item.id),
+                key=str(row.story_id),
             )
-            self.item_ids.append(item.id)
+            self.story_rows.append((row.story_id, item.title))
         count = len(message.results)
-        summary = Text(f"{count} result{'s' if count != 1 else ''} for ")
+        summary = Text(f"{count} stor{'ies' if count != 1 else 'y'} for ")
         summary.append(clean(message.text), style="bold")
         self.query_one("#search-summary", Static).update(summary)
         if count:
@@ -105,4 +109,5 @@ class SearchScreen(ServicesMixin, Screen[None]):
 
     @on(DataTable.RowSelected, "#search-results")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ItemScreen(self.item_ids, event.cursor_row, None))
+        story_id, headline = self.story_rows[event.cursor_row]
+        self.app.push_screen(StoryScreen(story_id, None, headline))

@@ -1,4 +1,4 @@
-"""The main panel: the selected issue's heading, its baseline, and its matched items."""
+"""The main panel: the selected issue's heading, its baseline, and its stories."""
 
 from __future__ import annotations
 
@@ -10,47 +10,60 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from briefer.store import MatchRow
-from briefer.tui.briefing import MATCH_LIMIT, IssueLike, IssueQuery
+from briefer.store import StoryRow
+from briefer.tui.briefing import STORY_LIMIT, IssueLike, IssueQuery
 from briefer.tui.text import clean
 from briefer.tui.widgets.baseline_panel import BaselinePanel
-from briefer.tui.widgets.match_table import MatchTable
+from briefer.tui.widgets.story_table import StoryTable
 
 
 def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Text:
     text = Text(clean(issue.title), style="bold")
-    order = "newest first" if query.order == "newest" else "best first"
-    shown = "starred" if query.starred_only else "matches"
-    counted = "…" if count is None else f"{count}{'+' if count >= MATCH_LIMIT else ''}"
+    order = "newest first" if query.order == "new" else "best first"
+    shown = "starred stories" if query.starred_only else "stories"
+    counted = "…" if count is None else f"{count}{'+' if count >= STORY_LIMIT else ''}"
     return text.append(f"  {counted} {shown}, {order}", style="dim")
 
 
 class IssueView(Vertical):
+    """Updates only what changed: a text update re-lays out the screen (the baseline's
+    Markdown included), and stories reload after every change the reader makes."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: dict[str, object] = {}
+
+    def _update(self, widget_id: str, content: Text) -> None:
+        if self._shown.get(widget_id) != content.markup:
+            self._shown[widget_id] = content.markup
+            self.query_one(f"#{widget_id}", Static).update(content)
+
     def compose(self) -> ComposeResult:
         yield Static(id="issue-heading")
         yield Static(id="issue-description")
         yield BaselinePanel(id="baseline")
         yield Static(id="empty-note")
-        yield MatchTable(id="matches")
+        yield StoryTable(id="stories")
 
     def show_issue(self, issue: IssueLike, query: IssueQuery, baseline: str) -> None:
         """Heading and baseline come from files, so they show before any query returns."""
-        self.query_one("#issue-heading", Static).update(issue_heading(issue, query, None))
+        self._update("issue-heading", issue_heading(issue, query, None))
         description = Text(clean(issue.description), style="italic")
         self.query_one("#issue-description", Static).update(description)
         notes = baseline.count("### From:")
         self.query_one(BaselinePanel).show(baseline, notes)
 
-    def show_matches(
-        self, issue: IssueLike, query: IssueQuery, matches: Sequence[MatchRow], now: datetime
+    def show_stories(
+        self, issue: IssueLike, query: IssueQuery, stories: Sequence[StoryRow], now: datetime
     ) -> None:
-        heading = issue_heading(issue, query, len(matches))
-        self.query_one("#issue-heading", Static).update(heading)
+        self._update("issue-heading", issue_heading(issue, query, len(stories)))
         note = self.query_one("#empty-note", Static)
-        if matches:
-            note.display = False
-        else:
-            note.display = True
-            what = "No starred items" if query.starred_only else "No matched items yet"
-            note.update(Text(f"{what} for this issue. New ones appear here as feeds are polled."))
-        self.query_one(MatchTable).show(matches, now)
+        if note.display != (not stories):
+            note.display = not stories
+        if not stories:
+            what = "No starred stories" if query.starred_only else "No matched stories yet"
+            self._update(
+                "empty-note",
+                Text(f"{what} for this issue. New ones appear here as feeds are polled."),
+            )
+        self.query_one(StoryTable).show(stories, now)

@@ -16,7 +16,8 @@ from briefer.tui.text import ago, clean, highlighted
 
 
 def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) -> Text:
-    text = Text("Why it matched", style="bold underline")
+    text = Text()
+    text.append("Why it matched", style="bold underline")
     if not matches:
         return text.append("\nNo watchlist issue matches this item.", style="dim")
     for match in matches:

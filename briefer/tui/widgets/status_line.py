@@ -13,4 +13,5 @@ class StatusLine(Static):
         self.watch(self.app, "status", self._show_status)
 
     def _show_status(self, status: Text) -> None:
-        self.update(status)
+        # One line, always (briefer.tcss): no layout pass, which would cost the whole screen.
+        self.update(status, layout=False)

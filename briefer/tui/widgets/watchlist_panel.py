@@ -1,4 +1,5 @@
-"""The watchlist: one entry per issue with unread and 24 h counts and a 30-day sparkline."""
+"""The watchlist: one entry per issue with its stories unread and new in 24 h, and a 30-day
+sparkline of new stories."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def watch_prompt(row: WatchRow | None, title: str) -> Text:
     text.truncate(TITLE_WIDTH, overflow="ellipsis")
     if row is None:
         return text.append("\nloading…", style="dim")
-    text.append(f"\n{row.unread} unread · {row.last_day} in 24h", style="" if row.unread else "dim")
+    # Counts of stories; the issue's heading says so, the panel has no room to.
+    counts = f"\n{row.unread} unread · {row.last_day} in 24h"
+    text.append(counts, style="" if row.unread else "dim")
     if row.surging:
         text.append(" · surging", style="bold red")
     return text.append("\n" + sparkline(list(row.daily)), style="cyan")

@@ -1,0 +1,24 @@
+"""Below an opened story's items: the selected item's link and why it matched."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from briefer.store import StoryMember
+from briefer.tui.text import clean
+from briefer.tui.widgets.item_detail import why_it_matched
+
+
+def member_text(member: StoryMember, issue_titles: dict[str, str]) -> Text:
+    item = member.item
+    text = Text("Link: ", style="bold")
+    text.append(clean(item.link or "none"), style="underline")
+    text.append("  (o opens, enter shows the item)\n", style="dim")
+    matches = [member.match] if member.match is not None else []
+    return text.append_text(why_it_matched(matches, issue_titles))
+
+
+class MemberDetail(Static):
+    def show(self, member: StoryMember | None, issue_titles: dict[str, str]) -> None:
+        self.update(member_text(member, issue_titles) if member is not None else Text(""))

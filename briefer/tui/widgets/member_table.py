@@ -1,0 +1,91 @@
+"""An opened story's items, earliest first: outlet, language, time and headline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from briefer.store import StoryMember
+from briefer.tui.text import clean, highlighted
+
+FIXED_WIDTHS = {"flag": 1, "outlet": 18, "lang": 4, "time": 12}
+WHY_WIDTH = 24
+MIN_TITLE_WIDTH = 20
+# Wide tables also say, on each row, which watchlist terms matched.
+WHY_MIN_TABLE_WIDTH = 110
+
+
+def flag(member: StoryMember) -> Text:
+    if member.item.starred:
+        return Text("★", style="bold yellow")
+    return Text("●", style="bold cyan") if not member.item.read else Text("")
+
+
+class MemberTable(DataTable[Text]):
+    """Rows are keyed by item id, so a reload keeps the cursor on the same item."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.members: list[StoryMember] = []
+        self._title_width = 0
+
+    def on_mount(self) -> None:
+        self._add_columns()
+
+    @property
+    def show_why(self) -> bool:
+        return self.size.width >= WHY_MIN_TABLE_WIDTH
+
+    def _fit(self) -> int:
+        widths = [*FIXED_WIDTHS.values(), *([WHY_WIDTH] if self.show_why else [])]
+        padding = 2 * self.cell_padding * (len(widths) + 1)
+        return max(MIN_TITLE_WIDTH, self.size.width - sum(widths) - padding - 2)
+
+    def _add_columns(self) -> None:
+        self._title_width = self._fit()
+        self.add_column(Text(""), width=FIXED_WIDTHS["flag"], key="flag")
+        self.add_column(Text("Outlet"), width=FIXED_WIDTHS["outlet"], key="outlet")
+        self.add_column(Text("Lang"), width=FIXED_WIDTHS["lang"], key="lang")
+        self.add_column(Text("Published"), width=FIXED_WIDTHS["time"], key="time")
+        self.add_column(Text("Headline"), width=self._title_width, key="title")
+        if self.show_why:
+            self.add_column(Text("Matched on"), width=WHY_WIDTH, key="why")
+
+    def on_resize(self) -> None:
+        if self.columns and (
+            self._fit() != self._title_width
+            or self.show_why != ("why" in [c.value for c in self.columns])
+        ):
+            self.clear(columns=True)
+            self._add_columns()
+            self.show(self.members)
+
+    def show(self, members: Sequence[StoryMember]) -> None:
+        current = self.cursor_row
+        self.members = list(members)
+        self.clear()
+        for member in members:
+            item = member.item
+            style = "dim" if item.read else "bold"
+            hits = member.match.hits if member.match is not None else ()
+            cells = [
+                flag(member),
+                Text(clean(member.outlet), style="" if member.match else "dim"),
+                Text(member.lang.upper(), style="dim"),
+                Text(item.published.strftime("%d %b %H:%M")),
+                highlighted(item.title, hits, "title", style=style),
+            ]
+            if self.show_why:
+                terms = ", ".join(member.match.terms) if member.match else "not matched"
+                cells.append(Text(clean(terms), style="cyan" if member.match else "dim"))
+            self.add_row(*cells, key=str(item.id))
+        if members:
+            self.move_cursor(row=min(current, len(members) - 1), animate=False)
+
+    @property
+    def selected(self) -> StoryMember | None:
+        if not self.members or not self.is_valid_row_index(self.cursor_row):
+            return None
+        return self.members[self.cursor_row]
