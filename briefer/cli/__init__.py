@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "daemon": "briefer.cli.daemon:daemon",
     "notify": "briefer.cli.notify:notify",
     "demo": "briefer.cli.demo:demo",
+    "stories": "briefer.cli.stories:stories",
 }
 
 HELP = {
@@ -46,6 +47,7 @@ HELP = {
     "daemon": "Poll on a schedule without the app, and notify.",
     "notify": "Send a test notification.",
     "demo": "Run the app on bundled sample feeds served locally.",
+    "stories": "Group items (JSON lines) into stories without storing them.",
 }
 
 
