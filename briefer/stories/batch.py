@@ -18,7 +18,7 @@ __all__ = ["group"]
 
 def group(items: Sequence[StoryItem]) -> list[StoryId]:
     """The story id of every item, in input order."""
-    index = StoryIndex(WINDOW)
+    index = StoryIndex(WINDOW, merge=True)
     order = sorted(range(len(items)), key=lambda i: items[i].published)
     out: list[StoryId] = [None] * len(items)
     # Forget in steps of a quarter window: each step is one pass over the index.
@@ -30,4 +30,4 @@ def group(items: Sequence[StoryItem]) -> list[StoryId]:
             horizon = item.published - WINDOW
             index.forget_before(horizon)
         out[i] = index.add(item)
-    return out
+    return [index.root(story) for story in out]

@@ -52,11 +52,15 @@ def _words(text: str, lang: str) -> list[str]:
     """Features of one text, in order, repeated features included."""
     out = [_number(m.group(1), bool(m.group(2))) for m in _NUMBER.finditer(text)]
     text = _NUMBER.sub(" ", text)
+    letters = [c for c in text if c.isalpha()]
+    if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
     for m in TOKEN.finditer(text):
         original = m.group()
         word = fold(original)
-        if word in STOPWORDS or len(word) < 2 or (len(word) < 3 and not original.isupper()):
+        acronym = original.replace(".", "").isupper()
+        if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
             continue
         folded.append((word, original))
     plain = [w for w, _ in folded]

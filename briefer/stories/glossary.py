@@ -71,7 +71,7 @@ _GROUPS: dict[str, str] = {
     "warn": "warn* advier* advert* alert*",
     "propose": "propos* propon* propuesta* propuesto*",
     "impose": "impose imposes imposed imposing impone imponen impuso impuest*",
-    "renew": "renew* renov* extend* extien* prorroga* prorrog* extension*",
+    "renew": "renew* renov* renuev* extend* extien* prorroga* prorrog* extension*",
     "export": "export*",
     "import": "import imports imported importing importacion* importado* importada*",
     "steel": "steel acero",
@@ -256,7 +256,12 @@ PHRASES: dict[tuple[str, str], str] = {
 _BY_LANG: dict[tuple[str, str], str] = {("eu", "es"): "us", ("eu", "en"): "eu"}
 # All-capital acronyms that are also ordinary words in lower case ("US" vs "us").
 _CAPITALS: dict[str, str] = {"US": "us", "EU": "", "UN": "un", "ONU": "un", "FGR": "prosecutor"}
-_EXTRA: dict[str, str] = {"cdmx": "cdmx", "banxico": "central_bank", "onu": "un", "fgr": "prosecutor"}
+_EXTRA: dict[str, str] = {
+    "cdmx": "cdmx",
+    "banxico": "central_bank",
+    "onu": "un",
+    "fgr": "prosecutor",
+}
 
 _EXACT: dict[str, str] = dict(_EXTRA)
 _PREFIX: dict[str, str] = {}

@@ -3,18 +3,22 @@ starts its own.
 
 How an item is compared
 - Its features (features.py) are weighted by how rare they are among the items the index
-  holds (IDF), so a shared "Juárez" or "48%" counts far more than a shared "México", and
-  scaled to unit length: the similarity of two items is the cosine of their features.
+  has seen (IDF, flattened by IDF_POWER: a story's own words are common in the week it
+  breaks, and must still count), then scaled to unit length: the similarity of two items
+  is the cosine of their features, and an item's similarity to a story is the larger of
+  its best similarity to one of the story's items and its similarity to the story's
+  centroid (the sum of its items), which gathers the different words outlets use.
 - Only items sharing a feature can be similar, so candidates come from an inverted index
   (feature -> items holding it). Features held by very many items are left out of that
   look-up: they cannot carry a match alone, and walking their lists would make one add
   cost as much as the index is large. The best candidates are then scored in full.
-- Items far apart in time are less likely one event: past a day, similarity fades
+- Items far apart in time are less likely one event: past GRACE, similarity fades
   linearly to DECAY less at the window's edge. Items in different languages share fewer
-  features for the same event (only names, numbers and glossary words), so their
-  similarity counts CROSS_LANGUAGE times more.
-- An item joins the story of its most similar item (single link) when that similarity
-  reaches THRESHOLD; near-identical titles (rapidfuzz) join whatever their features say.
+  features for the same event (names, numbers and glossary words), so their similarity
+  counts CROSS_LANGUAGE times more. Near-identical titles with the same figures are copies.
+- With `merge` (batch mode), a story that grew is also compared with the other open
+  stories, centroid to centroid, and merged into the earlier one when they reach MERGE:
+  two halves of one event told in different words meet once each has a few items.
 """
 
 from __future__ import annotations
@@ -31,14 +35,18 @@ from briefer.stories.item import WINDOW, StoryId, StoryItem
 
 __all__ = ["StoryIndex"]
 
-THRESHOLD = 0.42  # similarity at which an item joins a story
+THRESHOLD = 0.32  # similarity at which an item joins a story
+MERGE = 0.55  # centroid similarity at which two open stories become one (batch)
+IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
 GRACE = timedelta(hours=24)  # no fading within a day: same-day coverage is the norm
-DECAY = 0.3  # similarity lost at the window's edge
+DECAY = 0.6  # similarity lost at the window's edge
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
 MAX_POSTINGS = 400  # features held by more items are not used to find candidates
 CANDIDATES = 40  # candidates scored in full
+# Both give figures and none agree ("the 10th" vs "the 11th"): likely two reports.
+NUMBER_CLASH = 0.3
 
 
 @dataclass(slots=True)
@@ -47,7 +55,23 @@ class _Entry:
     at: float  # published, POSIX seconds
     weights: dict[str, float]  # unit-length, IDF-weighted
     key: str  # folded title
+    numbers: frozenset[str]
     lang: str
+
+
+@dataclass(slots=True)
+class _Story:
+    centroid: dict[str, float]  # sum of its items' weights
+    norm2: float  # squared length of the centroid
+    size: int
+    first: float  # earliest item's time
+    last: float  # latest item's time
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(f, 0.0) for f, w in a.items())
 
 
 @dataclass(slots=True)
@@ -55,13 +79,28 @@ class StoryIndex:
     """Stories active in the last `window`, for assigning new items one at a time."""
 
     window: timedelta = WINDOW
+    merge: bool = False  # batch mode: open stories may merge (see root())
     _entries: dict[int, _Entry] = field(default_factory=dict)
     _postings: dict[str, list[int]] = field(default_factory=dict)
     _df: Counter[str] = field(default_factory=Counter)
+    _seen: int = 0  # items counted in _df
     _next: int = 0
+    _stories: dict[StoryId, _Story] = field(default_factory=dict)
+    _merged: dict[StoryId, StoryId] = field(default_factory=dict)  # story -> story it joined
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def root(self, story: StoryId) -> StoryId:
+        """The story `story` ended up in after merges (itself without `merge`)."""
+        merged = self._merged
+        path = []
+        while story in merged:
+            path.append(story)
+            story = merged[story]
+        for step in path:
+            merged[step] = story
+        return story
 
     def add(self, item: StoryItem, story: StoryId | None = None) -> StoryId:
         """The item's story: `story` when given (warming from the store), else the best
@@ -69,26 +108,51 @@ class StoryIndex:
         found = features(item)
         raw = found.weights
         self._df.update(raw.keys())
-        total = len(self._entries) + 1 + IDF_PRIOR
-        weights = {f: w * math.log(total / self._df[f]) for f, w in raw.items()}
+        self._seen += 1
+        total = self._seen + IDF_PRIOR
+        weights = {f: w * math.log(total / self._df[f]) ** IDF_POWER for f, w in raw.items()}
         norm = math.sqrt(sum(w * w for w in weights.values()))
         if norm:
             weights = {f: w / norm for f, w in weights.items()}
         at = item.published.timestamp()
-        lang = item.lang
+        numbers = frozenset(f for f in raw if f.startswith("#"))
         if story is None:
-            story = self._best(weights, found.key, at, lang)
+            story = self._best(weights, found.key, numbers, at, item.lang)
             if story is None:
                 story = item.id
+        else:
+            story = self.root(story)
         seq = self._next
         self._next += 1
-        self._entries[seq] = _Entry(story, at, weights, found.key, lang)
+        self._entries[seq] = _Entry(story, at, weights, found.key, numbers, item.lang)
         for f in weights:
             self._postings.setdefault(f, []).append(seq)
-        return story
+        self._grow(story, weights, at)
+        if self.merge:
+            self._merge_into_earlier(story, at)
+        return self.root(story)
 
-    def _best(self, weights: dict[str, float], key: str, at: float, lang: str) -> StoryId | None:
+    def _grow(self, story: StoryId, weights: dict[str, float], at: float) -> None:
+        known = self._stories.get(story)
+        if known is None:
+            self._stories[story] = _Story(dict(weights), 1.0 if weights else 0.0, 1, at, at)
+            return
+        c = known.centroid
+        known.norm2 += 2 * _dot(weights, c) + (1.0 if weights else 0.0)
+        for f, w in weights.items():
+            c[f] = c.get(f, 0.0) + w
+        known.size += 1
+        known.first = min(known.first, at)
+        known.last = max(known.last, at)
+
+    def _fade(self, gap: float) -> float:
         span = self.window.total_seconds()
+        grace = GRACE.total_seconds()
+        if gap <= grace:
+            return 1.0
+        return 1.0 - DECAY * (gap - grace) / max(span - grace, 1.0)
+
+    def _candidates(self, weights: dict[str, float]) -> list[int]:
         entries = self._entries
         partial: dict[int, float] = {}
         for f, w in weights.items():
@@ -97,30 +161,71 @@ class StoryIndex:
                 continue
             for seq in seqs:
                 partial[seq] = partial.get(seq, 0.0) + w * entries[seq].weights[f]
-        if not partial:
-            return None
-        top = sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATES]
+        return sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATES]
+
+    def _best(
+        self, weights: dict[str, float], key: str, numbers: frozenset[str], at: float, lang: str
+    ) -> StoryId | None:
+        span = self.window.total_seconds()
+        top = self._candidates(weights)
         best_story: StoryId | None = None
         best = THRESHOLD
-        grace = GRACE.total_seconds()
         for seq in top:
-            entry = entries[seq]
+            entry = self._entries[seq]
             gap = abs(at - entry.at)
             if gap > span:
                 continue
-            other = entry.weights
-            small, large = (weights, other) if len(weights) <= len(other) else (other, weights)
-            score = sum(w * large.get(f, 0.0) for f, w in small.items())
+            score = _dot(weights, entry.weights)
             if lang and entry.lang and lang != entry.lang:
                 score *= CROSS_LANGUAGE
-            elif key and entry.key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
+            elif numbers == entry.numbers and key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
                 score = max(score, 1.0)
-            if gap > grace:
-                score *= 1.0 - DECAY * (gap - grace) / max(span - grace, 1.0)
-            if score >= best:
-                if score > best or best_story is None:
-                    best, best_story = score, entry.story
+            if numbers and entry.numbers and not numbers & entry.numbers:
+                score *= NUMBER_CLASH
+            score *= self._fade(gap)
+            if score > best:
+                best, best_story = score, self.root(entry.story)
+        for story in {self.root(self._entries[seq].story) for seq in top}:
+            known = self._stories[story]
+            gap = min(abs(at - known.first), abs(at - known.last))
+            if known.size < 2 or known.norm2 <= 0 or gap > span:
+                continue
+            score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
+            if score > best:
+                best, best_story = score, story
         return best_story
+
+    def _merge_into_earlier(self, story: StoryId, at: float) -> None:
+        """Merge `story` with the open story most like it, if alike enough."""
+        known = self._stories[story]
+        if known.size < 2 or known.norm2 <= 0:
+            return
+        span = self.window.total_seconds()
+        unit = {f: w / math.sqrt(known.norm2) for f, w in known.centroid.items()}
+        top = sorted(unit, key=unit.__getitem__, reverse=True)[:12]
+        best, partner = MERGE, None
+        for other_id in {
+            self.root(self._entries[s].story) for s in self._candidates({f: unit[f] for f in top})
+        }:
+            if other_id == story:
+                continue
+            other = self._stories[other_id]
+            if other.norm2 <= 0 or abs(other.last - at) > span:
+                continue
+            score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
+            if score > best:
+                best, partner = score, other_id
+        if partner is None:
+            return
+        other = self._stories[partner]
+        keep, gone = (partner, story) if other.first <= known.first else (story, partner)
+        a, b = self._stories[keep], self._stories.pop(gone)
+        a.norm2 += 2 * _dot(a.centroid, b.centroid) + b.norm2
+        for f, w in b.centroid.items():
+            a.centroid[f] = a.centroid.get(f, 0.0) + w
+        a.size += b.size
+        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        self._merged[gone] = keep
 
     def forget_before(self, when: datetime) -> None:
         """Drop items older than `when` (keeps memory bounded; their stories close)."""
@@ -130,9 +235,7 @@ class StoryIndex:
             return
         touched: set[str] = set()
         for seq in dead:
-            entry = self._entries.pop(seq)
-            touched.update(entry.weights)
-            self._df.subtract(entry.weights.keys())
+            touched.update(self._entries.pop(seq).weights)
         gone = set(dead)
         for f in touched:
             kept = [seq for seq in self._postings[f] if seq not in gone]
@@ -140,5 +243,5 @@ class StoryIndex:
                 self._postings[f] = kept
             else:
                 del self._postings[f]
-            if self._df[f] <= 0:
-                del self._df[f]
+        for story in [s for s, known in self._stories.items() if known.last < cutoff]:
+            del self._stories[story]

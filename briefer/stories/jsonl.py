@@ -98,7 +98,8 @@ def parse_lines(lines: Iterable[bytes]) -> Parsed:
 
 def stories_of(parsed: Parsed) -> list[Any]:
     """The story of every parsed item, in input order: the id of the story's first item."""
-    return [parsed.ids[story] for story in group(parsed.items)]  # type: ignore[index]
+    positions: list[Any] = group(parsed.items)  # StoryItem.id is the position
+    return [parsed.ids[story] for story in positions]
 
 
 def encode(item_id: Any, story: Any) -> str:
