@@ -66,6 +66,7 @@ class _Story:
     size: int
     first: float  # earliest item's time
     last: float  # latest item's time
+    numbers: set[str]  # figures its items give
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -127,16 +128,20 @@ class StoryIndex:
         self._entries[seq] = _Entry(story, at, weights, found.key, numbers, item.lang)
         for f in weights:
             self._postings.setdefault(f, []).append(seq)
-        self._grow(story, weights, at)
+        self._grow(story, weights, numbers, at)
         if self.merge:
             self._merge_into_earlier(story, at)
         return self.root(story)
 
-    def _grow(self, story: StoryId, weights: dict[str, float], at: float) -> None:
+    def _grow(
+        self, story: StoryId, weights: dict[str, float], numbers: frozenset[str], at: float
+    ) -> None:
         known = self._stories.get(story)
         if known is None:
-            self._stories[story] = _Story(dict(weights), 1.0 if weights else 0.0, 1, at, at)
+            norm2 = 1.0 if weights else 0.0
+            self._stories[story] = _Story(dict(weights), norm2, 1, at, at, set(numbers))
             return
+        known.numbers.update(numbers)
         c = known.centroid
         known.norm2 += 2 * _dot(weights, c) + (1.0 if weights else 0.0)
         for f, w in weights.items():
@@ -213,6 +218,8 @@ class StoryIndex:
             if other.norm2 <= 0 or abs(other.last - at) > span:
                 continue
             score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
+            if known.numbers and other.numbers and not known.numbers & other.numbers:
+                score *= NUMBER_CLASH
             if score > best:
                 best, partner = score, other_id
         if partner is None:
@@ -225,6 +232,7 @@ class StoryIndex:
             a.centroid[f] = a.centroid.get(f, 0.0) + w
         a.size += b.size
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        a.numbers.update(b.numbers)
         self._merged[gone] = keep
 
     def forget_before(self, when: datetime) -> None:
