@@ -71,14 +71,31 @@ def _words(text: str, lang: str) -> list[str]:
     for i, (word, original) in enumerate(folded):
         if i in in_phrase:
             continue
-        name = concept(word, original, lang)
-        if name:
-            out.append("~" + name)
-        elif word in ("us", "un", "eu"):
-            continue  # lower-case pronoun or article, not an acronym
-        else:
-            out.append(word[:PREFIX] if word.isalpha() else word)
+        key = (word, original if len(original) <= 5 else "", lang)
+        feature = _FEATURE.get(key)
+        if feature is None:
+            if len(_FEATURE) > _CACHE_LIMIT:
+                _FEATURE.clear()
+            feature = _feature(word, original, lang)
+            _FEATURE[key] = feature
+        if feature:
+            out.append(feature)
     return out
+
+
+# word -> feature, remembered: headlines repeat their words, and the glossary's prefix
+# look-up is most of the cost of reading one.
+_FEATURE: dict[tuple[str, str, str], str] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _feature(word: str, original: str, lang: str) -> str:
+    name = concept(word, original, lang)
+    if name:
+        return "~" + name
+    if word in ("us", "un", "eu"):
+        return ""  # lower-case pronoun or article, not an acronym
+    return word[:PREFIX] if word.isalpha() else word
 
 
 def title_key(title: str) -> str:

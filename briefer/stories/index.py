@@ -43,8 +43,13 @@ GRACE = timedelta(hours=24)  # no fading within a day: same-day coverage is the 
 DECAY = 0.6  # similarity lost at the window's edge
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
-MAX_POSTINGS = 400  # features held by more items are not used to find candidates
-CANDIDATES = 40  # candidates scored in full
+MAX_POSTINGS = 100  # features held by more items are not used to find candidates
+CANDIDATES = 15  # candidates scored in full
+QUERY_FEATURES = 6  # an item's strongest features find its candidates
+# Sizes at which a growing story looks for a partner (each doubling: its centroid has
+# changed enough to be worth comparing again, at a cost logarithmic in its size).
+_MERGE_AT = frozenset(2**k for k in range(1, 20)) | {3}
+CENTROID_FEATURES = 60  # a story's centroid keeps this many features (up to twice as many)
 # Both give figures and none agree ("the 10th" vs "the 11th"): likely two reports.
 NUMBER_CLASH = 0.3
 
@@ -67,6 +72,15 @@ class _Story:
     first: float  # earliest item's time
     last: float  # latest item's time
     numbers: set[str]  # figures its items give
+
+
+def _prune(story: _Story) -> None:
+    """Keep a large story's strongest features: its centroid stays small, so comparing
+    with it stays cheap however many items it has."""
+    c = story.centroid
+    kept = sorted(c, key=c.__getitem__, reverse=True)[:CENTROID_FEATURES]
+    story.centroid = {f: c[f] for f in kept}
+    story.norm2 = sum(w * w for w in story.centroid.values())
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -129,7 +143,7 @@ class StoryIndex:
         for f in weights:
             self._postings.setdefault(f, []).append(seq)
         self._grow(story, weights, numbers, at)
-        if self.merge:
+        if self.merge and self._stories[story].size in _MERGE_AT:
             self._merge_into_earlier(story, at)
         return self.root(story)
 
@@ -146,6 +160,8 @@ class StoryIndex:
         known.norm2 += 2 * _dot(weights, c) + (1.0 if weights else 0.0)
         for f, w in weights.items():
             c[f] = c.get(f, 0.0) + w
+        if len(c) > 2 * CENTROID_FEATURES:
+            _prune(known)
         known.size += 1
         known.first = min(known.first, at)
         known.last = max(known.last, at)
@@ -160,7 +176,9 @@ class StoryIndex:
     def _candidates(self, weights: dict[str, float]) -> list[int]:
         entries = self._entries
         partial: dict[int, float] = {}
-        for f, w in weights.items():
+        strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:QUERY_FEATURES]
+        for f in strongest:
+            w = weights[f]
             seqs = self._postings.get(f)
             if not seqs or len(seqs) > MAX_POSTINGS:
                 continue
@@ -209,9 +227,8 @@ class StoryIndex:
         unit = {f: w / math.sqrt(known.norm2) for f, w in known.centroid.items()}
         top = sorted(unit, key=unit.__getitem__, reverse=True)[:12]
         best, partner = MERGE, None
-        for other_id in {
-            self.root(self._entries[s].story) for s in self._candidates({f: unit[f] for f in top})
-        }:
+        near = self._candidates({f: unit[f] for f in top})
+        for other_id in {self.root(self._entries[seq].story) for seq in near}:
             if other_id == story:
                 continue
             other = self._stories[other_id]
@@ -230,6 +247,8 @@ class StoryIndex:
         a.norm2 += 2 * _dot(a.centroid, b.centroid) + b.norm2
         for f, w in b.centroid.items():
             a.centroid[f] = a.centroid.get(f, 0.0) + w
+        if len(a.centroid) > 2 * CENTROID_FEATURES:
+            _prune(a)
         a.size += b.size
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         a.numbers.update(b.numbers)
