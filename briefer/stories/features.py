@@ -52,13 +52,15 @@ def _words(text: str, lang: str) -> list[str]:
     """Features of one text, in order, repeated features included."""
     out = [_number(m.group(1), bool(m.group(2))) for m in _NUMBER.finditer(text)]
     text = _NUMBER.sub(" ", text)
-    letters = [c for c in text if c.isalpha()]
-    if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if sum(map(str.isupper, text)) > 0.6 * sum(map(str.isalpha, text)):
         text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
-    for m in TOKEN.finditer(text):
-        original = m.group()
-        word = fold(original)
+    for original in TOKEN.findall(text):
+        word = _FOLDED.get(original)
+        if word is None:
+            if len(_FOLDED) > _CACHE_LIMIT:
+                _FOLDED.clear()
+            word = _FOLDED[original] = fold(original)
         acronym = original.replace(".", "").isupper()
         if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
             continue
@@ -86,6 +88,7 @@ def _words(text: str, lang: str) -> list[str]:
 # word -> feature, remembered: headlines repeat their words, and the glossary's prefix
 # look-up is most of the cost of reading one.
 _FEATURE: dict[tuple[str, str, str], str] = {}
+_FOLDED: dict[str, str] = {}
 _CACHE_LIMIT = 200_000
 
 

@@ -39,7 +39,7 @@ THRESHOLD = 0.32  # similarity at which an item joins a story
 MERGE = 0.55  # centroid similarity at which two open stories become one (batch)
 IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
-GRACE = timedelta(hours=24)  # no fading within a day: same-day coverage is the norm
+GRACE = timedelta(hours=12)  # no fading within half a day: same-day coverage is the norm
 DECAY = 0.6  # similarity lost at the window's edge
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
@@ -214,6 +214,8 @@ class StoryIndex:
             if known.size < 2 or known.norm2 <= 0 or gap > span:
                 continue
             score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
+            if numbers and known.numbers and not numbers & known.numbers:
+                score *= NUMBER_CLASH
             if score > best:
                 best, best_story = score, story
         return best_story
