@@ -33,10 +33,21 @@ _NUMBER = re.compile(
 )
 
 
+# Headlines that explain or question rather than report ("¿Qué es el T-MEC?", "What to know
+# about ...", "Análisis: ..."): an explainer or column is its own story, even when it uses
+# the event's words.
+_EXPLAINER = re.compile(
+    r"^(?:[^:¿?]{1,25}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know)\b|how\b|c[oó]mo\b|"
+    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     weights: dict[str, float]  # feature -> weight within this item
     key: str  # the folded title, for comparing near-identical headlines
+    explainer: bool = False  # explains or asks rather than reports
 
 
 def _number(digits: str, percent: bool) -> str:
@@ -117,4 +128,4 @@ def features(item: StoryItem) -> Features:
     if summary and not title_key(summary).startswith(key[:40]):
         for word in _words(summary, lang):
             weights.setdefault(word, SUMMARY_WEIGHT)
-    return Features(weights, key)
+    return Features(weights, key, bool(_EXPLAINER.match(item.title.strip())))

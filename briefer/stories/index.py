@@ -36,7 +36,7 @@ from briefer.stories.item import WINDOW, StoryId, StoryItem
 __all__ = ["StoryIndex"]
 
 THRESHOLD = 0.32  # similarity at which an item joins a story
-MERGE = 0.55  # centroid similarity at which two open stories become one (batch)
+MERGE = 0.45  # centroid similarity at which two open stories become one (batch)
 IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
 GRACE = timedelta(hours=12)  # no fading within half a day: same-day coverage is the norm
@@ -52,6 +52,8 @@ _MERGE_AT = frozenset(2**k for k in range(1, 20)) | {3}
 CENTROID_FEATURES = 60  # a story's centroid keeps this many features (up to twice as many)
 # Both give figures and none agree ("the 10th" vs "the 11th"): likely two reports.
 NUMBER_CLASH = 0.3
+# An explainer or column next to a report of the event (see features._EXPLAINER).
+EXPLAINER = 0.6
 
 
 @dataclass(slots=True)
@@ -62,6 +64,7 @@ class _Entry:
     key: str  # folded title
     numbers: frozenset[str]
     lang: str
+    explainer: bool
 
 
 @dataclass(slots=True)
@@ -132,14 +135,16 @@ class StoryIndex:
         at = item.published.timestamp()
         numbers = frozenset(f for f in raw if f.startswith("#"))
         if story is None:
-            story = self._best(weights, found.key, numbers, at, item.lang)
+            story = self._best(weights, found.key, numbers, at, item.lang, found.explainer)
             if story is None:
                 story = item.id
         else:
             story = self.root(story)
         seq = self._next
         self._next += 1
-        self._entries[seq] = _Entry(story, at, weights, found.key, numbers, item.lang)
+        self._entries[seq] = _Entry(
+            story, at, weights, found.key, numbers, item.lang, found.explainer
+        )
         for f in weights:
             self._postings.setdefault(f, []).append(seq)
         self._grow(story, weights, numbers, at)
@@ -187,7 +192,13 @@ class StoryIndex:
         return sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATES]
 
     def _best(
-        self, weights: dict[str, float], key: str, numbers: frozenset[str], at: float, lang: str
+        self,
+        weights: dict[str, float],
+        key: str,
+        numbers: frozenset[str],
+        at: float,
+        lang: str,
+        explainer: bool,
     ) -> StoryId | None:
         span = self.window.total_seconds()
         top = self._candidates(weights)
@@ -205,6 +216,8 @@ class StoryIndex:
                 score = max(score, 1.0)
             if numbers and entry.numbers and not numbers & entry.numbers:
                 score *= NUMBER_CLASH
+            if explainer != entry.explainer:
+                score *= EXPLAINER
             score *= self._fade(gap)
             if score > best:
                 best, best_story = score, self.root(entry.story)
@@ -216,6 +229,8 @@ class StoryIndex:
             score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
             if numbers and known.numbers and not numbers & known.numbers:
                 score *= NUMBER_CLASH
+            if explainer:
+                score *= EXPLAINER
             if score > best:
                 best, best_story = score, story
         return best_story
