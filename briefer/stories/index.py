@@ -39,8 +39,8 @@ THRESHOLD = 0.32  # similarity at which an item joins a story
 MERGE = 0.45  # centroid similarity at which two open stories become one (batch)
 IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
-GRACE = timedelta(hours=12)  # no fading within half a day: same-day coverage is the norm
-DECAY = 0.6  # similarity lost at the window's edge
+GRACE = timedelta(hours=6)  # no fading within a few hours: same-day coverage is the norm
+DECAY = 0.9  # similarity lost at the window's edge
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
 MAX_POSTINGS = 100  # features held by more items are not used to find candidates
@@ -54,6 +54,7 @@ CENTROID_FEATURES = 60  # a story's centroid keeps this many features (up to twi
 NUMBER_CLASH = 0.3
 # An explainer or column next to a report of the event (see features._EXPLAINER).
 EXPLAINER = 0.6
+MERGE_FADE = 1.0
 
 
 @dataclass(slots=True)
@@ -252,6 +253,7 @@ class StoryIndex:
             if other.norm2 <= 0 or abs(other.last - at) > span:
                 continue
             score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
+            score *= self._fade(abs(other.first - known.first)) ** MERGE_FADE
             if known.numbers and other.numbers and not known.numbers & other.numbers:
                 score *= NUMBER_CLASH
             if score > best:
