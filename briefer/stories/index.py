@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -85,6 +86,19 @@ def _prune(story: _Story) -> None:
     kept = sorted(c, key=c.__getitem__, reverse=True)[:CENTROID_FEATURES]
     story.centroid = {f: c[f] for f in kept}
     story.norm2 = sum(w * w for w in story.centroid.values())
+
+
+def _clash(a: Set[str], b: Set[str]) -> bool:
+    """Both give figures and none agree: likely two reports ("58%" vs "48%", "the 10th" vs
+    "the 11th"). Percentages are compared with percentages when both give some, since a
+    story gathers many incidental figures (years, counts) but one headline statistic."""
+    if not a or not b:
+        return False
+    pa = {f for f in a if f.endswith("%")}
+    pb = {f for f in b if f.endswith("%")}
+    if pa and pb:
+        return not pa & pb
+    return not a & b
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -215,7 +229,7 @@ class StoryIndex:
                 score *= CROSS_LANGUAGE
             elif numbers == entry.numbers and key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
                 score = max(score, 1.0)
-            if numbers and entry.numbers and not numbers & entry.numbers:
+            if _clash(numbers, entry.numbers):
                 score *= NUMBER_CLASH
             if explainer != entry.explainer:
                 score *= EXPLAINER
@@ -228,7 +242,7 @@ class StoryIndex:
             if known.size < 2 or known.norm2 <= 0 or gap > span:
                 continue
             score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
-            if numbers and known.numbers and not numbers & known.numbers:
+            if _clash(numbers, known.numbers):
                 score *= NUMBER_CLASH
             if explainer:
                 score *= EXPLAINER
@@ -254,7 +268,7 @@ class StoryIndex:
                 continue
             score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
             score *= self._fade(abs(other.first - known.first)) ** MERGE_FADE
-            if known.numbers and other.numbers and not known.numbers & other.numbers:
+            if _clash(known.numbers, other.numbers):
                 score *= NUMBER_CLASH
             if score > best:
                 best, partner = score, other_id
