@@ -8,6 +8,7 @@ so memory stays bounded however long the list.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from briefer.stories.index import StoryIndex
@@ -18,6 +19,18 @@ __all__ = ["group"]
 
 def group(items: Sequence[StoryItem]) -> list[StoryId]:
     """The story id of every item, in input order."""
+    # The index makes many small dicts and no reference cycles: left on, the cyclic GC
+    # would walk all of them again and again (a third of the time on 100,000 items).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _group(items)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _group(items: Sequence[StoryItem]) -> list[StoryId]:
     index = StoryIndex(WINDOW, merge=True)
     order = sorted(range(len(items)), key=lambda i: items[i].published)
     out: list[StoryId] = [None] * len(items)
