@@ -9,9 +9,10 @@ How an item is compared
   its best similarity to one of the story's items and its similarity to the story's
   centroid (the sum of its items), which gathers the different words outlets use.
 - Only items sharing a feature can be similar, so candidates come from an inverted index
-  (feature -> items holding it). Features held by very many items are left out of that
-  look-up: they cannot carry a match alone, and walking their lists would make one add
-  cost as much as the index is large. The best candidates are then scored in full.
+  (feature -> items holding it), looked up by the item's strongest features and, for a
+  feature many items hold, only its latest MAX_POSTINGS items: walking whole lists would
+  make one add cost as much as the index is large. The best candidates are then scored in
+  full, against their items and their stories' centroids.
 - Items far apart in time are less likely one event: past GRACE, similarity fades
   linearly to DECAY less at the window's edge. Items in different languages share fewer
   features for the same event (names, numbers and glossary words), so their similarity
@@ -23,6 +24,7 @@ How an item is compared
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Set
@@ -42,9 +44,10 @@ IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
 GRACE = timedelta(hours=6)  # no fading within a few hours: same-day coverage is the norm
 DECAY = 0.9  # similarity lost at the window's edge
+_GRACE_S = GRACE.total_seconds()
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
-MAX_POSTINGS = 100  # features held by more items are not used to find candidates
+MAX_POSTINGS = 80  # items of one feature looked at to find candidates: the latest ones
 CANDIDATES = 15  # candidates scored in full
 QUERY_FEATURES = 6  # an item's strongest features find its candidates
 # Sizes at which a growing story looks for a partner (each doubling: its centroid has
@@ -114,7 +117,8 @@ class StoryIndex:
     window: timedelta = WINDOW
     merge: bool = False  # batch mode: open stories may merge (see root())
     _entries: dict[int, _Entry] = field(default_factory=dict)
-    _postings: dict[str, list[int]] = field(default_factory=dict)
+    # feature -> (item, its weight there), oldest first
+    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     _df: Counter[str] = field(default_factory=Counter)
     _seen: int = 0  # items counted in _df
     _next: int = 0
@@ -160,8 +164,8 @@ class StoryIndex:
         self._entries[seq] = _Entry(
             story, at, weights, found.key, numbers, item.lang, found.explainer
         )
-        for f in weights:
-            self._postings.setdefault(f, []).append(seq)
+        for f, w in weights.items():
+            self._postings.setdefault(f, []).append((seq, w))
         self._grow(story, weights, numbers, at)
         if self.merge and self._stories[story].size in _MERGE_AT:
             self._merge_into_earlier(story, at)
@@ -187,24 +191,23 @@ class StoryIndex:
         known.last = max(known.last, at)
 
     def _fade(self, gap: float) -> float:
-        span = self.window.total_seconds()
-        grace = GRACE.total_seconds()
+        grace = _GRACE_S
         if gap <= grace:
             return 1.0
-        return 1.0 - DECAY * (gap - grace) / max(span - grace, 1.0)
+        return 1.0 - DECAY * (gap - grace) / max(self.window.total_seconds() - grace, 1.0)
 
     def _candidates(self, weights: dict[str, float]) -> list[int]:
-        entries = self._entries
         partial: dict[int, float] = {}
         strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:QUERY_FEATURES]
         for f in strongest:
             w = weights[f]
             seqs = self._postings.get(f)
-            if not seqs or len(seqs) > MAX_POSTINGS:
+            if not seqs:
                 continue
-            for seq in seqs:
-                partial[seq] = partial.get(seq, 0.0) + w * entries[seq].weights[f]
-        return sorted(partial, key=partial.__getitem__, reverse=True)[:CANDIDATES]
+            get = partial.get
+            for seq, v in seqs[-MAX_POSTINGS:]:
+                partial[seq] = get(seq, 0.0) + w * v
+        return heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
 
     def _best(
         self,
@@ -298,7 +301,7 @@ class StoryIndex:
             touched.update(self._entries.pop(seq).weights)
         gone = set(dead)
         for f in touched:
-            kept = [seq for seq in self._postings[f] if seq not in gone]
+            kept = [p for p in self._postings[f] if p[0] not in gone]
             if kept:
                 self._postings[f] = kept
             else:
