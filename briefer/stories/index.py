@@ -9,10 +9,12 @@ How an item is compared
   its best similarity to one of the story's items and its similarity to the story's
   centroid (the sum of its items), which gathers the different words outlets use.
 - Only items sharing a feature can be similar, so candidates come from an inverted index
-  (feature -> items holding it), looked up by the item's strongest features and, for a
-  feature many items hold, only its latest MAX_POSTINGS items: walking whole lists would
-  make one add cost as much as the index is large. The best candidates are then scored in
-  full, against their items and their stories' centroids.
+  (feature -> items holding it), looked up by the item's strongest features. Features held
+  by more than MAX_POSTINGS open items are left out of that look-up: common words cannot
+  carry a match alone (looking at their latest items merged unrelated events in the
+  benchmark's data), and walking their lists would make one add cost as much as the index
+  is large. The best candidates are then scored in full, against their items and their
+  stories' centroids.
 - Items far apart in time are less likely one event: past GRACE, similarity fades
   linearly to DECAY less at the window's edge. Items in different languages share fewer
   features for the same event (names, numbers and glossary words), so their similarity
@@ -47,7 +49,7 @@ DECAY = 0.9  # similarity lost at the window's edge
 _GRACE_S = GRACE.total_seconds()
 NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
-MAX_POSTINGS = 80  # items of one feature looked at to find candidates: the latest ones
+MAX_POSTINGS = 100  # features held by more items are not used to find candidates
 CANDIDATES = 15  # candidates scored in full
 QUERY_FEATURES = 6  # an item's strongest features find its candidates
 # Sizes at which a growing story looks for a partner (each doubling: its centroid has
@@ -202,10 +204,10 @@ class StoryIndex:
         for f in strongest:
             w = weights[f]
             seqs = self._postings.get(f)
-            if not seqs:
+            if not seqs or len(seqs) > MAX_POSTINGS:
                 continue
             get = partial.get
-            for seq, v in seqs[-MAX_POSTINGS:]:
+            for seq, v in seqs:
                 partial[seq] = get(seq, 0.0) + w * v
         return heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
 
