@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,42 +40,23 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from briefer.models import Match, Span, TermHit
+from briefer.textfold import LANGUAGES as LANGUAGES
+from briefer.textfold import STEM_MIN_LEN as STEM_MIN_LEN
+from briefer.textfold import TOKEN as TOKEN
+from briefer.textfold import fold as fold
+from briefer.textfold import language as language
+from briefer.textfold import stem as stem
+from briefer.textfold import tokens as tokens
 from briefer.watchlist import Issue
-
-# Tokens: short pieces joined by "-" or "." (T-MEC, EE.UU., U.S.) are one token, else words.
-TOKEN = re.compile(r"(?:[^\W_]{1,3}[.\-](?=[^\W_]))+[^\W_]{1,3}(?![^\W_])\.?|[^\W_]+")
 
 INFLECTED = 95.0  # score of an inflected form (plural, gender)
 TYPO_MIN_LEN = 7  # shorter words are too easily another word with one letter changed
-STEM_MIN_LEN = 4  # "mina"/"mino" must not be forms of one word
 WEAK_WEIGHT = 0.9  # a weak term alone scores 90 (exact) or 85.5 (inflected)
 CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capitals
-# Spanish plural and gender endings (English plurals are among them). English -ed/-ing are
-# left out: stripped, they make "deportes" (sports) a form of "deported".
-_SUFFIXES = ("es", "os", "as", "s", "o", "a", "e")
 # What the caches may hold before they start over (about 20 MB each at most; a long-running
 # poller reaches that after hundreds of thousands of items, and relearning is quick).
 _CHUNK_LIMIT = 100_000
 _SHAPE_LIMIT = 20_000
-
-
-def fold(token: str) -> str:
-    """Lower-case, accent-free form of one token ("Cárteles" -> "carteles", "T-MEC" -> "tmec")."""
-    if "." in token or "-" in token:
-        token = token.replace(".", "").replace("-", "")
-    token = token.casefold()
-    if token.isascii():
-        return token
-    decomposed = unicodedata.normalize("NFKD", token)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def stem(folded: str) -> str:
-    """Strip one plural or gender ending, keeping at least STEM_MIN_LEN letters."""
-    for suffix in _SUFFIXES:
-        if folded.endswith(suffix) and len(folded) - len(suffix) >= STEM_MIN_LEN:
-            return folded[: -len(suffix)]
-    return folded
 
 
 def split_lang(term: str) -> tuple[str, str]:
@@ -86,35 +65,6 @@ def split_lang(term: str) -> tuple[str, str]:
         if term.endswith("@" + lang):
             return term[: -len(lang) - 1].rstrip(), lang
     return term, ""
-
-
-# Short words that are frequent in one language and not words in the other.
-_FUNCTION_WORDS = {
-    "es": frozenset(
-        "el la los las del y en con por para que se un una al su sus son tras sobre ante "
-        "entre sin como más pero lo le ya desde hasta contra esta este".split()
-    ),
-    "en": frozenset(
-        "the of and to in for on with as by from at is are was its over after says said "
-        "will be has have that this into amid against not".split()
-    ),
-}
-LANGUAGES = tuple(_FUNCTION_WORDS)
-
-
-def language(text: str) -> str:
-    """'es', 'en', or '' when the text does not tell (too short, or a tie)."""
-    words = set(text.casefold().split())
-    counts = {lang: len(common & words) for lang, common in _FUNCTION_WORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    if list(counts.values()).count(counts[best]) > 1:
-        return ""
-    return best
-
-
-def tokens(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, original) for each token of `text`."""
-    return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
 
 
 # -- compiled watchlists -------------------------------------------------------------------

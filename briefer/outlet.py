@@ -8,29 +8,78 @@ title without that suffix and the outlet's name, so coverage can be counted per 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["split_outlet"]
 
 # " - Outlet" at the end of a title; outlets are short and rarely contain " - " themselves.
-_SUFFIX = re.compile(r"\s+[-–—|]\s+([^-–—|]{2,60}?)\s*$")
+_SUFFIX = re.compile(r"(?:^|\s+)[-–—|]\s+([^-–—|]{2,80}?)\s*$")
+# What a headline's own closing clause has and an outlet's name does not.
+_SENTENCE = re.compile(r"[:;?!¿¡\"“”«»]")
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
+_MAX_WORDS = 7
+
+
+def _key(name: str) -> str:
+    """A name as compared: folded, without "www." or a top-level domain, letters only."""
+    name = unicodedata.normalize("NFKD", name.casefold())
+    name = "".join(ch for ch in name if not unicodedata.combining(ch))
+    name = re.sub(r"^(?:https?://)?(?:www\.)?", "", name.strip())
+    name = re.sub(r"(?:\.(?:com|org|net|gob|gov|co|mx|es|us|info|tv|news))+/?$", "", name)
+    return re.sub(r"[\W_]+", "", name)
+
+
+def _looks_like_outlet(tail: str) -> bool:
+    words = tail.split()
+    if not words or len(words) > _MAX_WORDS or _SENTENCE.search(tail):
+        return False
+    first = tail[0]
+    # A headline's lower-case dash clause ("... - y México responde") is no outlet, but
+    # "sdpnoticias" and "vanguardia.com.mx" are.
+    return first.isupper() or first.isdigit() or len(words) == 1 or bool(_DOMAIN.match(tail))
 
 
 def split_outlet(title: str, source: str | None = None) -> tuple[str, str]:
     """(title without the outlet suffix, outlet name or "").
 
-    With a `<source>` name, only a suffix naming that source is cut; without one, a
-    trailing " - Name" is taken as the outlet only when it looks like a name (short, no
-    sentence punctuation), so a headline's own dash clause is left alone.
+    With a `<source>` name, a suffix naming that source is cut (compared folded, so
+    "EL PAÍS" and "El País", "Infobae" and "infobae.com" are the same), and the source is
+    the outlet even when the title does not end with it. Without one, a trailing " - Name"
+    is taken as the outlet only when it looks like a name (short, no sentence punctuation,
+    capitalised or a domain), so a headline's own dash clause is left alone. A suffix the
+    feed repeated ("... - Wilson Center - Wilson Center") is cut as often as it repeats.
     """
     source = (source or "").strip()
+    title = title.strip()
+    if source:
+        wanted = _key(source)
+        cut = _cut_source(title, source, wanted)
+        if cut is None:
+            return title, source
+        while (again := _cut_source(cut, source, wanted)) is not None:
+            cut = again
+        return cut, source
     match = _SUFFIX.search(title)
     if match is None:
-        return title, source
+        return title, ""
     tail = match.group(1).strip()
-    if source:
-        if tail.casefold() == source.casefold():
-            return title[: match.start()].rstrip(), source
-        return title, source
-    if len(tail.split()) <= 6 and not re.search(r"[:;?!¿¡,]", tail):
-        return title[: match.start()].rstrip(), tail
-    return title, ""
+    if not _looks_like_outlet(tail):
+        return title, ""
+    rest = title[: match.start()].rstrip()
+    wanted = _key(tail)
+    while (again := _cut_source(rest, tail, wanted)) is not None:
+        rest = again
+    return rest, tail
+
+
+def _cut_source(title: str, source: str, wanted: str) -> str | None:
+    """`title` without a trailing " - <source>", or None when it does not end so."""
+    if not wanted:
+        return None
+    for sep in (" - ", " – ", " — ", " | "):
+        if title.endswith(sep + source):
+            return title[: -len(sep + source)].rstrip()
+    match = _SUFFIX.search(title)
+    if match is not None and _key(match.group(1)) == wanted:
+        return title[: match.start()].rstrip()
+    return None

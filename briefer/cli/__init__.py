@@ -48,6 +48,10 @@ COMMANDS: dict[str, Command] = {
     ),
     "notify": Command("briefer.cli.notify:notify", "Send a test notification."),
     "demo": Command("briefer.cli.demo:demo", "Run the app on bundled sample feeds served locally."),
+    "stories": Command(
+        "briefer.cli.stories:stories",
+        "Group items (JSON lines) into stories without storing them.",
+    ),
     "prune": Command(
         "briefer.cli.prune:prune", "Delete old items that matched nothing, as retention does daily."
     ),

@@ -1,0 +1,66 @@
+"""`briefer stories --jsonl`: group items into stories without storing anything.
+
+A contract other tools (and bench/eval_stories.py) rely on: one JSON object a line in,
+
+    {"id": ..., "title": "...", "published": "2026-07-14T15:31", "summary": "...",
+     "source": "...", "lang": "es"}     (summary, source and lang optional)
+
+and one a line out, in the same order: {"id": ..., "story": ...}, where items of one story
+share the story value (the id of its earliest item). A line that is not such an object
+stops the run: the lines before it are grouped and written, the error names its line
+number, and the exit status is 2, as for `briefer match --jsonl`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO
+
+import click
+
+from briefer.stories.jsonl import encode, parse_lines, stories_of
+
+_EXIT_BAD_INPUT = 2
+
+
+@click.command()
+@click.option(
+    "--jsonl",
+    "jsonl",
+    metavar="FILE|-",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help='Items as JSON lines ({"id", "title", "published", ...}) from FILE or stdin.',
+)
+def stories(jsonl: str) -> None:
+    """Group items (JSON lines) into stories: one line out per item, in order.
+
+    \b
+    briefer stories --jsonl items.jsonl > stories.jsonl
+    """
+    if jsonl == "-":
+        error = _run(sys.stdin.buffer, sys.stdout)
+    else:
+        try:
+            stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
+        except OSError as exc:
+            raise click.FileError(jsonl, hint=exc.strerror) from None
+        with stream:
+            error = _run(stream, sys.stdout)
+    if error is not None:
+        click.echo(f"briefer stories: {jsonl}, {error}", err=True)
+        sys.exit(_EXIT_BAD_INPUT)
+
+
+def _run(stream: IO[bytes], out: IO[str]) -> str | None:
+    parsed = parse_lines(stream)
+    try:
+        for item_id, story in zip(parsed.ids, stories_of(parsed), strict=True):
+            out.write(encode(item_id, story) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error, and no traceback either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    return parsed.error

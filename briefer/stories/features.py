@@ -1,0 +1,131 @@
+"""An item's text as weighted features for comparing headlines across outlets and languages.
+
+A feature is one of:
+- a glossary concept ("~tariff" for "arancel", "tariffs", "aranceles"),
+- a content word, folded and cut to its first PREFIX letters, so inflections and most
+  English/Spanish cognates meet ("extraditado"/"extradited" -> "extrad"),
+- a number as written in either language ("#48%" for "48%", "48 por ciento", "48 percent";
+  "#1.5" for "$1.5bn"), which names events better than words do.
+Stop words, the outlet suffix and the summary's copy of the title are left out. Weights
+here are per item; the index multiplies them by how rare each feature is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from briefer.stories.glossary import concept, phrase_concepts
+from briefer.stories.item import StoryItem
+from briefer.textfold import STOPWORDS, TOKEN, fold, language
+
+__all__ = ["PREFIX", "Features", "features", "title_key"]
+
+PREFIX = 6  # letters kept of a long word: enough to tell words apart, few enough for cognates
+NUMBER_WEIGHT = 1.5  # a shared figure says more than a shared word
+SUMMARY_WEIGHT = 0.4  # summary words count, less than the headline's
+_SUMMARY_CHARS = 400
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])\$?(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(\s*(?:%|por\s*ciento|percent\b|per\s*cent\b|pct\b))?",
+    re.IGNORECASE,
+)
+
+
+# Headlines that explain or question rather than report ("¿Qué es el T-MEC?", "What to know
+# about ...", "Análisis: ..."): an explainer or column is its own story, even when it uses
+# the event's words.
+_EXPLAINER = re.compile(
+    r"^(?:[^:¿?]{1,25}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know)\b|how\b|c[oó]mo\b|"
+    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    weights: dict[str, float]  # feature -> weight within this item
+    key: str  # the folded title, for comparing near-identical headlines
+    explainer: bool = False  # explains or asks rather than reports
+
+
+def _number(digits: str, percent: bool) -> str:
+    # "1,500" and "1.500" are one thousand five hundred; "1.5" and "1,5" one and a half.
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
+        digits = re.sub(r"[.,]", "", digits)
+    else:
+        digits = digits.replace(",", ".")
+    return "#" + digits + ("%" if percent else "")
+
+
+def _words(text: str, lang: str) -> list[str]:
+    """Features of one text, in order, repeated features included."""
+    out = [_number(m.group(1), bool(m.group(2))) for m in _NUMBER.finditer(text)]
+    text = _NUMBER.sub(" ", text)
+    if sum(map(str.isupper, text)) > 0.6 * sum(map(str.isalpha, text)):
+        text = text.lower()  # a headline in capitals: its words are no acronyms
+    folded: list[tuple[str, str]] = []
+    for original in TOKEN.findall(text):
+        word = _FOLDED.get(original)
+        if word is None:
+            if len(_FOLDED) > _CACHE_LIMIT:
+                _FOLDED.clear()
+            word = _FOLDED[original] = fold(original)
+        acronym = original.replace(".", "").isupper()
+        if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
+            continue
+        folded.append((word, original))
+    plain = [w for w, _ in folded]
+    in_phrase: set[int] = set()
+    for i, name in phrase_concepts(plain):
+        out.append("~" + name)
+        in_phrase.update((i, i + 1))
+    for i, (word, original) in enumerate(folded):
+        if i in in_phrase:
+            continue
+        key = (word, original if len(original) <= 5 else "", lang)
+        feature = _FEATURE.get(key)
+        if feature is None:
+            if len(_FEATURE) > _CACHE_LIMIT:
+                _FEATURE.clear()
+            feature = _feature(word, original, lang)
+            _FEATURE[key] = feature
+        if feature:
+            out.append(feature)
+    return out
+
+
+# word -> feature, remembered: headlines repeat their words, and the glossary's prefix
+# look-up is most of the cost of reading one.
+_FEATURE: dict[tuple[str, str, str], str] = {}
+_FOLDED: dict[str, str] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _feature(word: str, original: str, lang: str) -> str:
+    name = concept(word, original, lang)
+    if name:
+        return "~" + name
+    if word in ("us", "un", "eu"):
+        return ""  # lower-case pronoun or article, not an acronym
+    return word[:PREFIX] if word.isalpha() else word
+
+
+def title_key(title: str) -> str:
+    """Folded words of a title, for near-identical comparison."""
+    return " ".join(fold(m.group()) for m in TOKEN.finditer(title))
+
+
+def features(item: StoryItem) -> Features:
+    lang = item.lang or language(item.title)
+    weights: dict[str, float] = {}
+    for word in _words(item.title, lang):
+        weights[word] = NUMBER_WEIGHT if word.startswith("#") else 1.0
+    key = title_key(item.title)
+    summary = item.summary[:_SUMMARY_CHARS]
+    # Aggregators repeat the title as the summary: only a summary of its own adds words.
+    if summary and not title_key(summary).startswith(key[:40]):
+        for word in _words(summary, lang):
+            weights.setdefault(word, SUMMARY_WEIGHT)
+    return Features(weights, key, bool(_EXPLAINER.match(item.title.strip())))

@@ -1,0 +1,312 @@
+"""The incremental index: each new item joins the best story open within the window, or
+starts its own.
+
+How an item is compared
+- Its features (features.py) are weighted by how rare they are among the items the index
+  has seen (IDF, flattened by IDF_POWER: a story's own words are common in the week it
+  breaks, and must still count), then scaled to unit length: the similarity of two items
+  is the cosine of their features, and an item's similarity to a story is the larger of
+  its best similarity to one of the story's items and its similarity to the story's
+  centroid (the sum of its items), which gathers the different words outlets use.
+- Only items sharing a feature can be similar, so candidates come from an inverted index
+  (feature -> items holding it), looked up by the item's strongest features. Features held
+  by more than MAX_POSTINGS open items are left out of that look-up: common words cannot
+  carry a match alone (looking at their latest items merged unrelated events in the
+  benchmark's data), and walking their lists would make one add cost as much as the index
+  is large. The best candidates are then scored in full, against their items and their
+  stories' centroids.
+- Items far apart in time are less likely one event: past GRACE, similarity fades
+  linearly to DECAY less at the window's edge. Items in different languages share fewer
+  features for the same event (names, numbers and glossary words), so their similarity
+  counts CROSS_LANGUAGE times more. Near-identical titles with the same figures are copies.
+- With `merge` (batch mode), a story that grew is also compared with the other open
+  stories, centroid to centroid, and merged into the earlier one when they reach MERGE:
+  two halves of one event told in different words meet once each has a few items.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Set
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz
+
+from briefer.stories.features import features
+from briefer.stories.item import WINDOW, StoryId, StoryItem
+
+__all__ = ["StoryIndex"]
+
+THRESHOLD = 0.32  # similarity at which an item joins a story
+MERGE = 0.45  # centroid similarity at which two open stories become one (batch)
+IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
+CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
+GRACE = timedelta(hours=6)  # no fading within a few hours: same-day coverage is the norm
+DECAY = 0.9  # similarity lost at the window's edge
+_GRACE_S = GRACE.total_seconds()
+NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
+IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
+MAX_POSTINGS = 100  # features held by more items are not used to find candidates
+CANDIDATES = 15  # candidates scored in full
+QUERY_FEATURES = 6  # an item's strongest features find its candidates
+# Sizes at which a growing story looks for a partner (each doubling: its centroid has
+# changed enough to be worth comparing again, at a cost logarithmic in its size).
+_MERGE_AT = frozenset(2**k for k in range(1, 20)) | {3}
+CENTROID_FEATURES = 60  # a story's centroid keeps this many features (up to twice as many)
+# Both give figures and none agree ("the 10th" vs "the 11th"): likely two reports.
+NUMBER_CLASH = 0.3
+# An explainer or column next to a report of the event (see features._EXPLAINER).
+EXPLAINER = 0.6
+MERGE_FADE = 1.0
+
+
+@dataclass(slots=True)
+class _Entry:
+    story: StoryId
+    at: float  # published, POSIX seconds
+    weights: dict[str, float]  # unit-length, IDF-weighted
+    key: str  # folded title
+    numbers: frozenset[str]
+    lang: str
+    explainer: bool
+
+
+@dataclass(slots=True)
+class _Story:
+    centroid: dict[str, float]  # sum of its items' weights
+    norm2: float  # squared length of the centroid
+    size: int
+    first: float  # earliest item's time
+    last: float  # latest item's time
+    numbers: set[str]  # figures its items give
+
+
+def _prune(story: _Story) -> None:
+    """Keep a large story's strongest features: its centroid stays small, so comparing
+    with it stays cheap however many items it has."""
+    c = story.centroid
+    kept = sorted(c, key=c.__getitem__, reverse=True)[:CENTROID_FEATURES]
+    story.centroid = {f: c[f] for f in kept}
+    story.norm2 = sum(w * w for w in story.centroid.values())
+
+
+def _clash(a: Set[str], b: Set[str]) -> bool:
+    """Both give figures and none agree: likely two reports ("58%" vs "48%", "the 10th" vs
+    "the 11th"). Percentages are compared with percentages when both give some, since a
+    story gathers many incidental figures (years, counts) but one headline statistic."""
+    if not a or not b:
+        return False
+    pa = {f for f in a if f.endswith("%")}
+    pb = {f for f in b if f.endswith("%")}
+    if pa and pb:
+        return not pa & pb
+    return not a & b
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(f, 0.0) for f, w in a.items())
+
+
+@dataclass(slots=True)
+class StoryIndex:
+    """Stories active in the last `window`, for assigning new items one at a time."""
+
+    window: timedelta = WINDOW
+    merge: bool = False  # batch mode: open stories may merge (see root())
+    _entries: dict[int, _Entry] = field(default_factory=dict)
+    # feature -> (item, its weight there), oldest first
+    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    _df: Counter[str] = field(default_factory=Counter)
+    _seen: int = 0  # items counted in _df
+    _next: int = 0
+    _stories: dict[StoryId, _Story] = field(default_factory=dict)
+    _merged: dict[StoryId, StoryId] = field(default_factory=dict)  # story -> story it joined
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def root(self, story: StoryId) -> StoryId:
+        """The story `story` ended up in after merges (itself without `merge`)."""
+        merged = self._merged
+        path = []
+        while story in merged:
+            path.append(story)
+            story = merged[story]
+        for step in path:
+            merged[step] = story
+        return story
+
+    def add(self, item: StoryItem, story: StoryId | None = None) -> StoryId:
+        """The item's story: `story` when given (warming from the store), else the best
+        story active within the window of `item.published`, else a new one (`item.id`)."""
+        found = features(item)
+        raw = found.weights
+        self._df.update(raw.keys())
+        self._seen += 1
+        total = self._seen + IDF_PRIOR
+        weights = {f: w * math.log(total / self._df[f]) ** IDF_POWER for f, w in raw.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        if norm:
+            weights = {f: w / norm for f, w in weights.items()}
+        at = item.published.timestamp()
+        numbers = frozenset(f for f in raw if f.startswith("#"))
+        if story is None:
+            story = self._best(weights, found.key, numbers, at, item.lang, found.explainer)
+            if story is None:
+                story = item.id
+        else:
+            story = self.root(story)
+        seq = self._next
+        self._next += 1
+        self._entries[seq] = _Entry(
+            story, at, weights, found.key, numbers, item.lang, found.explainer
+        )
+        for f, w in weights.items():
+            self._postings.setdefault(f, []).append((seq, w))
+        self._grow(story, weights, numbers, at)
+        if self.merge and self._stories[story].size in _MERGE_AT:
+            self._merge_into_earlier(story, at)
+        return self.root(story)
+
+    def _grow(
+        self, story: StoryId, weights: dict[str, float], numbers: frozenset[str], at: float
+    ) -> None:
+        known = self._stories.get(story)
+        if known is None:
+            norm2 = 1.0 if weights else 0.0
+            self._stories[story] = _Story(dict(weights), norm2, 1, at, at, set(numbers))
+            return
+        known.numbers.update(numbers)
+        c = known.centroid
+        known.norm2 += 2 * _dot(weights, c) + (1.0 if weights else 0.0)
+        for f, w in weights.items():
+            c[f] = c.get(f, 0.0) + w
+        if len(c) > 2 * CENTROID_FEATURES:
+            _prune(known)
+        known.size += 1
+        known.first = min(known.first, at)
+        known.last = max(known.last, at)
+
+    def _fade(self, gap: float) -> float:
+        grace = _GRACE_S
+        if gap <= grace:
+            return 1.0
+        return 1.0 - DECAY * (gap - grace) / max(self.window.total_seconds() - grace, 1.0)
+
+    def _candidates(self, weights: dict[str, float]) -> list[int]:
+        partial: dict[int, float] = {}
+        strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:QUERY_FEATURES]
+        for f in strongest:
+            w = weights[f]
+            seqs = self._postings.get(f)
+            if not seqs or len(seqs) > MAX_POSTINGS:
+                continue
+            get = partial.get
+            for seq, v in seqs:
+                partial[seq] = get(seq, 0.0) + w * v
+        return heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
+
+    def _best(
+        self,
+        weights: dict[str, float],
+        key: str,
+        numbers: frozenset[str],
+        at: float,
+        lang: str,
+        explainer: bool,
+    ) -> StoryId | None:
+        span = self.window.total_seconds()
+        top = self._candidates(weights)
+        best_story: StoryId | None = None
+        best = THRESHOLD
+        for seq in top:
+            entry = self._entries[seq]
+            gap = abs(at - entry.at)
+            if gap > span:
+                continue
+            score = _dot(weights, entry.weights)
+            if lang and entry.lang and lang != entry.lang:
+                score *= CROSS_LANGUAGE
+            elif numbers == entry.numbers and key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
+                score = max(score, 1.0)
+            if _clash(numbers, entry.numbers):
+                score *= NUMBER_CLASH
+            if explainer != entry.explainer:
+                score *= EXPLAINER
+            score *= self._fade(gap)
+            if score > best:
+                best, best_story = score, self.root(entry.story)
+        for story in {self.root(self._entries[seq].story) for seq in top}:
+            known = self._stories[story]
+            gap = min(abs(at - known.first), abs(at - known.last))
+            if known.size < 2 or known.norm2 <= 0 or gap > span:
+                continue
+            score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
+            if _clash(numbers, known.numbers):
+                score *= NUMBER_CLASH
+            if explainer:
+                score *= EXPLAINER
+            if score > best:
+                best, best_story = score, story
+        return best_story
+
+    def _merge_into_earlier(self, story: StoryId, at: float) -> None:
+        """Merge `story` with the open story most like it, if alike enough."""
+        known = self._stories[story]
+        if known.size < 2 or known.norm2 <= 0:
+            return
+        span = self.window.total_seconds()
+        unit = {f: w / math.sqrt(known.norm2) for f, w in known.centroid.items()}
+        top = sorted(unit, key=unit.__getitem__, reverse=True)[:12]
+        best, partner = MERGE, None
+        near = self._candidates({f: unit[f] for f in top})
+        for other_id in {self.root(self._entries[seq].story) for seq in near}:
+            if other_id == story:
+                continue
+            other = self._stories[other_id]
+            if other.norm2 <= 0 or abs(other.last - at) > span:
+                continue
+            score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
+            score *= self._fade(abs(other.first - known.first)) ** MERGE_FADE
+            if _clash(known.numbers, other.numbers):
+                score *= NUMBER_CLASH
+            if score > best:
+                best, partner = score, other_id
+        if partner is None:
+            return
+        other = self._stories[partner]
+        keep, gone = (partner, story) if other.first <= known.first else (story, partner)
+        a, b = self._stories[keep], self._stories.pop(gone)
+        a.norm2 += 2 * _dot(a.centroid, b.centroid) + b.norm2
+        for f, w in b.centroid.items():
+            a.centroid[f] = a.centroid.get(f, 0.0) + w
+        if len(a.centroid) > 2 * CENTROID_FEATURES:
+            _prune(a)
+        a.size += b.size
+        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        a.numbers.update(b.numbers)
+        self._merged[gone] = keep
+
+    def forget_before(self, when: datetime) -> None:
+        """Drop items older than `when` (keeps memory bounded; their stories close)."""
+        cutoff = when.timestamp()
+        dead = [seq for seq, entry in self._entries.items() if entry.at < cutoff]
+        if not dead:
+            return
+        touched: set[str] = set()
+        for seq in dead:
+            touched.update(self._entries.pop(seq).weights)
+        gone = set(dead)
+        for f in touched:
+            kept = [p for p in self._postings[f] if p[0] not in gone]
+            if kept:
+                self._postings[f] = kept
+            else:
+                del self._postings[f]
+        for story in [s for s, known in self._stories.items() if known.last < cutoff]:
+            del self._stories[story]

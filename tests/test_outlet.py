@@ -1,0 +1,93 @@
+"""split_outlet: the real outlet behind an aggregator's " - Outlet" title suffix."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefer.outlet import split_outlet
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    [
+        # Google News with its <source> name: the suffix naming it is cut.
+        (
+            "Homicidios caen 48% en México - El Sol de México",
+            "El Sol de México",
+            ("Homicidios caen 48% en México", "El Sol de México"),
+        ),
+        # Compared folded: case, accents and a domain's ending do not matter.
+        ("EU no renovará el T-MEC - EL PAÍS", "El País", ("EU no renovará el T-MEC", "El País")),
+        (
+            "EU no renovará el T-MEC - infobae.com",
+            "Infobae",
+            ("EU no renovará el T-MEC", "Infobae"),
+        ),
+        # An outlet whose own name holds " - ".
+        (
+            "What to know about the tariff plan - ABC News - Breaking News, Latest News and Videos",
+            "ABC News - Breaking News, Latest News and Videos",
+            (
+                "What to know about the tariff plan",
+                "ABC News - Breaking News, Latest News and Videos",
+            ),
+        ),
+        # The source is the outlet even when the title does not name it.
+        ("Plain headline", "Reuters", ("Plain headline", "Reuters")),
+        ("Tariffs - a primer", "Reuters", ("Tariffs - a primer", "Reuters")),
+        # A repeated suffix is cut as often as it repeats.
+        (
+            "USMCA at Four - Woodrow Wilson Center - Woodrow Wilson Center",
+            "Woodrow Wilson Center",
+            ("USMCA at Four", "Woodrow Wilson Center"),
+        ),
+        ("- Woodrow Wilson Center", "Woodrow Wilson Center", ("", "Woodrow Wilson Center")),
+    ],
+)
+def test_with_a_source_name(title: str, source: str, expected: tuple[str, str]) -> None:
+    assert split_outlet(title, source) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "Trump busca restringir exportaciones de México - Reforma",
+            ("Trump busca restringir exportaciones de México", "Reforma"),
+        ),
+        (
+            "Violencia digital afecta al 20 por ciento de usuarios - MVS Noticias",
+            ("Violencia digital afecta al 20 por ciento de usuarios", "MVS Noticias"),
+        ),
+        # Lower-case outlets are domains or single words.
+        (
+            "Camiones chinos complican aranceles - sipse.com",
+            ("Camiones chinos complican aranceles", "sipse.com"),
+        ),
+        ("México fue la mejor sede - sdpnoticias", ("México fue la mejor sede", "sdpnoticias")),
+        (
+            "Fortalecen alianza - El Popular, periodismo con causa",
+            ("Fortalecen alianza", "El Popular, periodismo con causa"),
+        ),
+        ("Campaña | UNICEF México - UNICEF", ("Campaña | UNICEF México", "UNICEF")),
+        (
+            "Mexico Institute - Woodrow Wilson Center - Woodrow Wilson Center",
+            ("Mexico Institute", "Woodrow Wilson Center"),
+        ),
+        ("- Woodrow Wilson Center", ("", "Woodrow Wilson Center")),
+        # A headline's own dash clause is no outlet.
+        ("Trump habla - y México responde", ("Trump habla - y México responde", "")),
+        ("Sheinbaum - ¿qué sigue?", ("Sheinbaum - ¿qué sigue?", "")),
+        (
+            "Aranceles: lo que viene - Análisis: el T-MEC en riesgo",
+            ("Aranceles: lo que viene - Análisis: el T-MEC en riesgo", ""),
+        ),
+        ("No suffix at all", ("No suffix at all", "")),
+        ("Ends with a dash -", ("Ends with a dash -", "")),
+        ("", ("", "")),
+    ],
+)
+def test_without_a_source_name(title: str, expected: tuple[str, str]) -> None:
+    assert split_outlet(title) == expected
+    assert split_outlet(title, "") == expected
+    assert split_outlet(title, None) == expected
