@@ -26,6 +26,9 @@ and the result is cached per chunk. Items then cost a couple of set operations; 
 holding a chunk that can start a term hit are resolved in detail, and those by their shape
 (their chunks, with the ones holding no term token blanked out), whose outcome is worked
 out once and kept. `match` is `match_many` of one item, so the two paths cannot disagree.
+
+Over 500 lines because the term tables, the batch engine and the explanations are one
+piece: split apart, the fast path and the explained path could drift.
 """
 
 from __future__ import annotations
