@@ -116,7 +116,7 @@ def test_a_watchlist_added_after_the_daemon_built_the_database_is_applied_by_rem
     db = home / "briefer.db"
     proc = start_daemon(home, "--no-notify")
     wait_for(lambda: stored_items(db) == 7, 60, proc)
-    _, err = stop(proc)
+    err = stop(proc)
     assert proc.returncode == 0, err
 
     (home / "watchlists").mkdir()
