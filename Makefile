@@ -8,7 +8,7 @@ CORE := briefer/models.py briefer/config.py briefer/store briefer/fetch.py brief
         briefer/poller.py briefer/timing.py briefer/opml.py briefer/feeds_file.py \
         briefer/scheduler.py briefer/notify.py briefer/lock.py briefer/daemon.py \
         briefer/digest.py briefer/digest_render.py briefer/rematch.py briefer/termstats.py \
-        briefer/workers.py
+        briefer/workers.py briefer/prune.py
 
 .PHONY: run demo test lint bench clean
 
