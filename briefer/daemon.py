@@ -3,9 +3,10 @@
 It polls due feeds every minute (per-feed intervals, server hints and backoff live in each
 feed's stored next check), notifies new matches on the desktop, writes the daily digest at
 the configured time, and logs to stderr and to a rotating file in the data folder
-(`logs/daemon.log`). It takes the poller lock: while it runs, the TUI leaves polling to it
-and shows "polling by daemon (pid N)"; if the TUI had the lock first, the daemon waits and
-takes over when the TUI closes.
+(`logs/daemon.log`). It polls through `briefer.scheduler.BrieferScheduler`, the same path
+as the app and `poll --once`, so it takes the poller lock: while it runs, the app leaves
+polling to it and shows "polling by the daemon (pid N)"; if the app had the lock first, the
+daemon waits and takes over when the app closes.
 
 SIGTERM or SIGINT stops it: scheduling stops, the poll in flight is cancelled at its next
 await (each feed is stored in its own transaction, so a feed is either stored whole or not
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from briefer.config import Config
-from briefer.scheduler import PollerState, create_scheduler
+from briefer.notify_step import NotifyOptions
+from briefer.scheduler import PollerState, SchedulerHooks, create_scheduler
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
@@ -70,7 +72,6 @@ async def run_daemon(
     issues: Sequence[Issue],
     matcher: Matcher,
     *,
-    issue_versions: dict[str, str] | None = None,
     stop: asyncio.Event | None = None,
     notify: bool = True,
     handle_signals: bool = True,
@@ -105,11 +106,10 @@ async def run_daemon(
         config,
         issues,
         matcher,
-        issue_versions=issue_versions,
-        parse_executor=pool,
-        notify=notify,
-        on_status=status,
-        other_poller="another briefer",
+        role="daemon",
+        executor=pool,
+        hooks=SchedulerHooks(on_status=status),
+        notify=NotifyOptions() if notify else None,
     )
     clean = True
     try:

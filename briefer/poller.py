@@ -31,6 +31,7 @@ from briefer.models import (
 )
 from briefer.parse import parse_feed
 from briefer.store import FeedRow, Store
+from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
 from briefer.watchlist import Issue
 from briefer.workers import start_worker_server
@@ -86,6 +87,23 @@ def parse_and_match(
     return parsed, matcher.match_many([(i.title, i.summary) for i in parsed.items])
 
 
+async def story_index(store: Store, now: datetime) -> StoryIndex:
+    """A StoryIndex holding the stories of the last two windows, as stored.
+
+    The rows are read here (the store belongs to this thread); building the index is pure
+    work, done in a thread so a large warm-up does not hold the event loop.
+    """
+    recent = store.recent_story_items(now - WINDOW * 2)
+    return await asyncio.to_thread(_warm, recent)
+
+
+def _warm(recent: list[tuple[StoryItem, int]]) -> StoryIndex:
+    index = StoryIndex(WINDOW)
+    for item, story in recent:
+        index.add(item, story)
+    return index
+
+
 def due_feeds(
     config: Config, rows: Sequence[FeedRow], now: datetime, *, every: bool = False
 ) -> list[FeedConfig]:
@@ -123,6 +141,9 @@ class Poller:
         self.matcher = matcher
         self.issue_versions = issue_versions or {}
         self.executor = executor
+        # The stories new items join, built for each poll: another process (the daemon, a
+        # cron poll) may have stored items since the last one.
+        self.stories: StoryIndex | None = None
 
     async def poll(
         self,
@@ -145,6 +166,7 @@ class Poller:
         report = PollReport()
         if not feeds:
             return report
+        self.stories = await story_index(self.store, now)
 
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 
@@ -218,6 +240,8 @@ class Poller:
             next_due=due,
             now=fetched_at,
             issue_versions=self.issue_versions,
+            stories=self.stories,
+            feed_lang=feed.lang,
         )
         if feed.title and outcome.title == feed.url:
             outcome.title = feed.title

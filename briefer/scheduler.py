@@ -1,36 +1,37 @@
-"""Always watching: the polling schedule and the daily digest, for the TUI and the daemon alike.
+"""Every poll, and the daily digest, for the app, the daemon and `briefer poll --once` alike.
 
-One APScheduler 3.x `AsyncIOScheduler` on the caller's running loop (Textual's, or the
-daemon's `asyncio.run`), with async jobs only, `coalesce=True`, `max_instances=1` and a
-generous misfire grace (the 1 s default silently drops runs after a laptop sleeps):
+`BrieferScheduler` is the one way to poll. It runs on the caller's running loop (Textual's,
+or an `asyncio.run`) and serves two kinds of request through the same steps:
 
-- **tick** (every minute, a few seconds of jitter): if this process holds the poller lock,
-  poll the feeds whose stored `next_due` has come. Per-feed intervals, server hints
-  (ttl, max-age, Retry-After) and error backoff all live in that `next_due`, which the
-  poller computes with `briefer.timing.next_check`, so a single tick serves every feed.
-  The poll runs in its own thread with its own Store and event loop (`PollRunner`), so the
-  caller's loop never blocks; its PollReport comes back to `on_report` and then to the
-  notify step, both on the caller's loop. If another process (the daemon) holds the lock,
-  the tick only reports "polling by daemon (pid N)".
-- **watch** (every few seconds): when the database changed under us (another process
-  committed: `PRAGMA data_version`), call `on_external_change` so the TUI reloads.
-- **digest** (daily at the configured local time): write the scheduled digest, in a thread.
+- **ticks** of an APScheduler 3.x `AsyncIOScheduler` (every minute, a few seconds of
+  jitter; `coalesce=True`, `max_instances=1` and a generous misfire grace, since the 1 s
+  default silently drops runs after a laptop sleeps) poll the feeds whose stored `next_due`
+  has come. Per-feed intervals, server hints (ttl, max-age, Retry-After) and error backoff
+  all live in that `next_due`, so a single tick serves every feed.
+- **`poll_now()`** (the app's poll keys, one feed from the feeds screen, `poll --once`)
+  polls every feed or just some, now; requests made while a poll runs wait their turn, so
+  two polls never overlap. It returns a future with the request's `TickOutcome`.
 
-Faults stay inside their job: an exception is logged (and passed to `on_error`) and the next
-run still happens; a poll that overruns its timeout is cancelled at its next await and the
-following ticks skip until its thread is done, so one hanging feed never stops the schedule.
+The steps, whoever asked: take the poller lock (if another process holds it, report who,
+and poll nothing); note in the lock file that a cycle started; run the cycle in its own
+thread (`briefer.poll_cycle.PollRunner`), so the loop never blocks; note when it ended;
+hand its PollReport to `hooks.on_report`, then to the notify step. The **digest** job
+(daily, at the configured local time) writes the digest in a thread and announces it.
+
+Faults stay inside their step: an exception is logged (and passed to `hooks.on_error`) and
+the next run still happens; a poll that overruns its timeout is cancelled at its next await
+and ticks skip until its thread is done, so one hanging feed never stops the schedule.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -41,256 +42,46 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from briefer.config import Config
-from briefer.lock import PollerLock
-from briefer.models import PollReport
-from briefer.notify import (
-    DesktopNotifications,
-    Fallback,
-    IssueLike,
-    NotifyResult,
-    OnClick,
-    deliver,
-    digest_alert,
-    in_quiet_hours,
-    notify_new_matches,
-)
+from briefer.lock import Holder, PollerLock
+from briefer.models import FeedOutcome, PollReport
+from briefer.notify import IssueLike
+from briefer.notify_step import NotifyOptions, NotifyStep
+from briefer.poll_cycle import POLL_TIMEOUT, PollCancelled, PollRunner
 from briefer.prune import RetentionJob, schedule_retention
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
-    from briefer.store import Store
+
+__all__ = [
+    "BrieferScheduler",
+    "DigestJob",
+    "NotifyOptions",
+    "NotifyStep",
+    "PollCancelled",
+    "PollRequest",
+    "PollRunner",
+    "PollerState",
+    "ScheduleSettings",
+    "SchedulerHooks",
+    "TickOutcome",
+    "create_scheduler",
+    "holder_name",
+    "write_scheduled_digest",
+]
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
 TICK_JITTER = 5  # seconds; ticks from several processes need not line up
-WATCH_SECONDS = 5.0
-POLL_TIMEOUT = 600.0  # a whole cycle; each feed has its own much shorter fetch timeout
 MISFIRE_GRACE = 3600  # a tick missed while the laptop slept runs once on waking
 DIGEST_MISFIRE_GRACE = 6 * 3600  # a 07:00 digest still gets written at 09:30
 
 Clock = Callable[[], datetime]
-PollFunction = Callable[[datetime | None], PollReport]  # blocking; runs in the poll thread
-Hook = Callable[..., object]
+PollFunction = Callable[..., PollReport]  # poll(now, *, every, urls); blocking, in a thread
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class PollCancelled(Exception):
-    """The poll was cancelled (shutdown or timeout) before it finished."""
-
-
-# -- the poll, in its own thread ---------------------------------------------------------------
-
-
-class PollRunner:
-    """One poll cycle, run in the calling thread: its own event loop, its own Store.
-
-    `runner(now)` blocks until the cycle is done and returns its PollReport; call it from a
-    worker thread (the scheduler does: `await loop.run_in_executor(pool, runner, now)`).
-    `cancel()` (from any thread) stops the cycle at its next await: feeds already stored
-    stay stored, each feed's write is one transaction, so nothing is half-written.
-    """
-
-    def __init__(
-        self,
-        config: Config,
-        matcher: Matcher,
-        *,
-        issue_versions: dict[str, str] | None = None,
-        executor: Executor | None = None,
-        timeout: float | None = POLL_TIMEOUT,
-        every: bool = False,
-    ) -> None:
-        self.config = config
-        self.matcher = matcher
-        self.issue_versions = issue_versions or {}
-        self.executor = executor
-        self.timeout = timeout
-        self.every = every
-        self._guard = threading.Lock()
-        self._running: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
-        self._cancelled = False
-
-    def __call__(
-        self,
-        now: datetime | None = None,
-        *,
-        every: bool | None = None,
-        urls: Sequence[str] | None = None,
-    ) -> PollReport:
-        """Poll due feeds (or `every` feed, or just `urls`, for this call only)."""
-        with self._guard:
-            self._cancelled = False
-        every = self.every if every is None else every
-        try:
-            return asyncio.run(self._main(now, every, urls))
-        except asyncio.CancelledError:
-            # Not CancelledError across threads: the waiting loop would take it for its own.
-            raise PollCancelled("the poll was cancelled before it finished") from None
-
-    async def _main(
-        self, now: datetime | None, every: bool, urls: Sequence[str] | None
-    ) -> PollReport:
-        from briefer.poller import Poller
-
-        task = asyncio.current_task()
-        assert task is not None
-        with self._guard:
-            if self._cancelled:
-                raise asyncio.CancelledError
-            self._running = (asyncio.get_running_loop(), task)
-        try:
-            with await _open_store(self.config.paths.db) as store:
-                poller = Poller(
-                    self.config,
-                    store,
-                    self.matcher,
-                    issue_versions=self.issue_versions,
-                    executor=self.executor,
-                )
-                cycle = poller.poll(now=now, every=every, urls=urls)
-                if self.timeout is None:
-                    return await cycle
-                return await asyncio.wait_for(cycle, self.timeout)
-        finally:
-            with self._guard:
-                self._running = None
-
-    def cancel(self) -> None:
-        with self._guard:
-            self._cancelled = True
-            running = self._running
-        if running is not None:
-            loop, task = running
-            # RuntimeError: that loop just closed, so the cycle is over anyway.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(task.cancel)
-
-
-async def _open_store(path: Path, attempts: int = 10, pause: float = 0.3) -> Store:
-    """Open the Store, retrying briefly: another process (the app starting beside the
-    daemon, two cron runs) may be creating the same new database at this very moment."""
-    from briefer.errors import DatabaseError
-    from briefer.store import Store
-
-    for attempt in range(attempts):
-        try:
-            return Store(path)
-        except DatabaseError:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(pause)
-    raise AssertionError("unreachable")
-
-
-def run_poll_in_thread(
-    config: Config,
-    matcher: Matcher,
-    *,
-    issue_versions: dict[str, str] | None = None,
-    now: datetime | None = None,
-) -> PollReport:
-    """Blocking: one poll cycle with its own Store. For `asyncio.to_thread(...)` or a worker."""
-    return PollRunner(config, matcher, issue_versions=issue_versions)(now)
-
-
-# -- watching the database for rows another process wrote --------------------------------------
-
-
-class DatabaseWatcher:
-    """`changed()` is True when another connection committed since the last call.
-
-    Uses `PRAGMA data_version` on a connection of its own, opened lazily in the thread that
-    first calls it (the loop's thread, in the scheduler). The first call only takes a
-    baseline and returns False.
-    """
-
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        self._store: Store | None = None
-        self._version: int | None = None
-
-    def changed(self) -> bool:
-        if self._store is None:
-            if not self.db_path.exists():
-                return False
-            from briefer.store import Store
-
-            self._store = Store(self.db_path)
-        version = self._store.data_version()
-        seen, self._version = self._version, version
-        return seen is not None and version != seen
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-
-# -- notifying after a poll --------------------------------------------------------------------
-
-
-class NotifyStep:
-    """After each poll: notify its new matches. Lives on the loop's thread, with its own Store
-    (the notified-items ledger) and one long-lived desktop channel (clicks need it alive)."""
-
-    def __init__(
-        self,
-        config: Config,
-        issues: Sequence[IssueLike],
-        *,
-        desktop: DesktopNotifications | None = None,
-        fallback: Fallback | None = None,
-        on_result: Callable[[NotifyResult], object] | None = None,
-    ) -> None:
-        self.config = config
-        self.issues = list(issues)
-        self.desktop = desktop or DesktopNotifications()
-        self.fallback = fallback
-        self.on_result = on_result
-        self._store: Store | None = None
-
-    async def __call__(self, report: PollReport) -> NotifyResult:
-        if not report.new_matches:
-            return NotifyResult()
-        if self._store is None:
-            from briefer.store import Store
-
-            self._store = Store(self.config.paths.db)
-        result = await notify_new_matches(
-            self.config,
-            self._store,
-            self.issues,
-            report.new_matches,
-            desktop=self.desktop,
-            fallback=self.fallback,
-        )
-        if result.alerts:
-            log.info("notify: %s", result.summary())
-        if self.on_result is not None:
-            self.on_result(result)
-        return result
-
-    async def announce_digest(self, paths: Sequence[Path], *, now: datetime | None = None) -> None:
-        """Say "Digest ready" (not in quiet hours, nor with notifications off)."""
-        settings = self.config.notify
-        if not paths or not settings.enabled:
-            return
-        if in_quiet_hours(settings.quiet_hours, now or datetime.now(UTC)):
-            return
-        await deliver(digest_alert(paths), self.desktop, self.fallback)
-
-    def close(self) -> None:
-        self.desktop.close()
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-
-# -- the scheduler -----------------------------------------------------------------------------
 
 
 class TickOutcome(StrEnum):
@@ -302,6 +93,14 @@ class TickOutcome(StrEnum):
     STOPPED = "stopped"
 
 
+ROLE_NAMES = {"daemon": "the daemon", "app": "the briefer app", "poll": "`briefer poll`"}
+
+
+def holder_name(holder: Holder | None) -> str:
+    """Who holds the lock, in words: "the daemon", or "another briefer" if it did not say."""
+    return ROLE_NAMES.get(holder.role, "another briefer") if holder else "another briefer"
+
+
 @dataclass(frozen=True, slots=True)
 class PollerState:
     """What the status bar shows: who polls, and what happened last."""
@@ -309,17 +108,58 @@ class PollerState:
     polling_here: bool
     holder_pid: int | None = None
     message: str = ""
+    # What the holder's lock file said (its cycle in flight, its next check): changes each
+    # cycle, so it takes no part in "did the state change".
+    holder: Holder | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PollRequest:
+    """Which feeds one poll covers: the due ones, `every` one, or just `urls`."""
+
+    every: bool = False
+    urls: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerHooks:
+    """What the scheduler tells its owner, each on the owner's loop thread (so the app may
+    touch its widgets): `on_report(PollReport)` after every poll this process ran,
+    `on_status(PollerState)` when who-polls changes, `on_error(exception)` for a step that
+    failed (it was logged; the schedule goes on)."""
+
+    on_report: Callable[[PollReport], object] | None = None
+    on_status: Callable[[PollerState], object] | None = None
+    on_error: Callable[[BaseException], object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """`tick_seconds`: how often the schedule looks for due feeds (None: no schedule, polls
+    only on request, as `poll --once` does); `every`: each tick polls every feed, due or not
+    (the demo); `clock`: the `now` each poll gets (tests pass a controllable one)."""
+
+    tick_seconds: float | None = TICK_SECONDS
+    poll_timeout: float | None = POLL_TIMEOUT
+    every: bool = False
+    clock: Clock = utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class DigestJob:
+    """The daily digest: `write()` (blocking, run in a thread) returns the files written;
+    `announce(paths)` then says so."""
+
+    write: Callable[[], object]
+    announce: Callable[[list[Path]], Awaitable[object]] | None = None
+
+
+Waiter = asyncio.Future[TickOutcome]
 
 
 class BrieferScheduler:
-    """The schedule, for the TUI (`start()` in on_mount, `shutdown()` in on_unmount) and the
-    daemon (`start()`, then `await aclose()` on SIGTERM).
-
-    Hooks run on the caller's loop thread, so the TUI may touch its widgets from them:
-    `on_report(PollReport)` after every poll this process ran, `on_status(PollerState)`
-    when who-polls changes, `on_external_change()` when another process added rows,
-    `on_error(BaseException)` for a job that failed (it was logged; the schedule goes on).
-    """
+    """The app (`start()` in on_mount, `shutdown()` in on_unmount), the daemon (`start()`,
+    then `await aclose()` on SIGTERM) and `poll --once` (`await poll_now()`, no `start()`)."""
 
     def __init__(
         self,
@@ -328,53 +168,39 @@ class BrieferScheduler:
         *,
         lock: PollerLock | None = None,
         notify: Callable[[PollReport], Awaitable[object]] | None = None,
-        digest: Callable[[], object] | None = None,
-        on_digest: Callable[[list[Path]], Awaitable[object]] | None = None,
-        on_report: Callable[[PollReport], object] | None = None,
-        on_status: Callable[[PollerState], object] | None = None,
-        on_external_change: Callable[[], object] | None = None,
-        on_error: Callable[[BaseException], object] | None = None,
-        watcher: DatabaseWatcher | None = None,
-        clock: Clock = utcnow,
-        tick_seconds: float = TICK_SECONDS,
-        watch_seconds: float = WATCH_SECONDS,
-        poll_timeout: float | None = POLL_TIMEOUT,
-        cancel_poll: Callable[[], object] | None = None,
-        other_poller: str = "daemon",
+        digest: DigestJob | None = None,
+        hooks: SchedulerHooks | None = None,
+        settings: ScheduleSettings | None = None,
         retention: RetentionJob | None = None,
     ) -> None:
         self.config = config
         self.retention = retention  # the daily prune, in the process that polls
-        self.other_poller = other_poller  # who holds the lock when we don't, for the status
         self.poll = poll
+        self.cancel_poll: Callable[[], object] | None = getattr(poll, "cancel", None)
         self.lock = lock
         self.notify = notify
         self.digest = digest
-        self.on_digest = on_digest
-        self.on_report = on_report
-        self.on_status = on_status
-        self.on_external_change = on_external_change
-        self.on_error = on_error
-        self.watcher = watcher
-        self.clock = clock
-        self.tick_seconds = tick_seconds
-        self.watch_seconds = watch_seconds
-        self.poll_timeout = poll_timeout
-        self.cancel_poll = cancel_poll or getattr(poll, "cancel", None)
+        self.hooks = hooks or SchedulerHooks()
+        self.settings = settings or ScheduleSettings()
         self.state = PollerState(polling_here=False, message="starting")
         self.last_report: PollReport | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer-poll")
         self._digest_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefer-digest")
         self._in_flight: asyncio.Future[PollReport] | None = None
-        self._pending: tuple[bool, list[str] | None] | None = None  # poll_now(every/urls)
+        self._requests: list[tuple[PollRequest, list[Waiter]]] = []
+        self._serving: asyncio.Task[None] | None = None
+        self._last: tuple[datetime, float] | None = None  # last cycle: ended at, took (s)
         self._stopping = False
 
     # -- lifecycle --
 
-    def start(self, *, poll_first: bool = True) -> None:
-        """Start on the running loop (raises outside one, as APScheduler does)."""
-        asyncio.get_running_loop()
+    def prepare(self, *, poll_first: bool = True) -> None:
+        """Build the schedule without starting it. Any thread may call this: the app does,
+        from a worker, so its loop never pays for APScheduler's set-up (the local zone is
+        read from disk) nor for starting the poll thread."""
+        if self.scheduler is not None:
+            return
         scheduler = AsyncIOScheduler(
             job_defaults={
                 "coalesce": True,
@@ -382,19 +208,13 @@ class BrieferScheduler:
                 "misfire_grace_time": MISFIRE_GRACE,
             }
         )
-        scheduler.add_job(
-            self._tick_job,
-            IntervalTrigger(seconds=self.tick_seconds, jitter=TICK_JITTER),
-            id="tick",
-            name="poll due feeds",
-            next_run_time=datetime.now(UTC) if poll_first else None,
-        )
-        if self.on_external_change is not None and self.watcher is not None:
+        if self.settings.tick_seconds is not None:
             scheduler.add_job(
-                self._watch_job,
-                IntervalTrigger(seconds=self.watch_seconds),
-                id="watch",
-                name="watch the database",
+                self._tick_job,
+                IntervalTrigger(seconds=self.settings.tick_seconds, jitter=TICK_JITTER),
+                id="tick",
+                name="poll due feeds",
+                next_run_time=datetime.now(UTC) if poll_first else None,
             )
         at = self.config.digest.time
         if self.digest is not None and at is not None:
@@ -412,22 +232,43 @@ class BrieferScheduler:
                 may_run=lambda: self.state.polling_here,
                 on_error=self._failed,
             )
-        scheduler.start()
         self.scheduler = scheduler
+        self._pool.submit(_nothing)  # its thread starts here, not in the first poll's step
 
-    def poll_now(self, *, every: bool = False, urls: Sequence[str] | None = None) -> None:
-        """Run a tick as soon as possible: the TUI's refresh keys.
+    def start(self, *, poll_first: bool = True) -> None:
+        """Start on the running loop (raises outside one, as APScheduler does)."""
+        asyncio.get_running_loop()
+        self.prepare(poll_first=poll_first)
+        assert self.scheduler is not None
+        self.scheduler.start()
 
-        With `every` (all feeds, due or not) or `urls` (just these), that one tick polls
-        them instead of the due feeds (the poll function must accept those keywords, as
-        PollRunner does). Its report arrives through `on_report` like any other. Use this
-        rather than a second poll path: the lock is per open file, so a second PollerLock
-        in this process would see this scheduler's lock as someone else's.
+    def poll_now(self, *, every: bool = False, urls: Sequence[str] | None = None) -> Waiter:
+        """Poll `every` feed, or just `urls`, or the due ones, as soon as no poll runs.
+
+        Returns a future with the outcome (OTHER_POLLER: another process polls; see
+        `state.holder`). The report arrives through `hooks.on_report` like any other.
+        The same request already waiting is not queued twice.
         """
-        if every or urls is not None:
-            self._pending = (every, list(urls) if urls is not None else None)
-        if self.scheduler is not None and self.scheduler.get_job("tick") is not None:
-            self.scheduler.modify_job("tick", next_run_time=datetime.now(UTC))
+        loop = asyncio.get_running_loop()
+        waiter: Waiter = loop.create_future()
+        if self._stopping:
+            waiter.set_result(TickOutcome.STOPPED)
+            return waiter
+        request = PollRequest(every, tuple(urls) if urls is not None else None)
+        for queued, waiters in self._requests:
+            if queued == request:
+                waiters.append(waiter)
+                break
+        else:
+            self._requests.append((request, [waiter]))
+        if self._serving is None or self._serving.done():
+            self._serving = loop.create_task(self._serve_requests())
+        return waiter
+
+    @property
+    def polling(self) -> bool:
+        """Whether a poll of this process is running now."""
+        return self._in_flight is not None and not self._in_flight.done()
 
     def next_tick(self) -> datetime | None:
         job = self.scheduler.get_job("tick") if self.scheduler is not None else None
@@ -442,12 +283,17 @@ class BrieferScheduler:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        if self._serving is not None:
+            self._serving.cancel()
+        for _, waiters in self._requests:
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(TickOutcome.STOPPED)
+        self._requests.clear()
         if self._in_flight is not None and not self._in_flight.done() and self.cancel_poll:
             self.cancel_poll()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._digest_pool.shutdown(wait=False, cancel_futures=True)
-        if self.watcher is not None:
-            self.watcher.close()
         if isinstance(self.notify, NotifyStep):
             self.notify.close()
         if self.lock is not None:
@@ -469,20 +315,27 @@ class BrieferScheduler:
     async def _tick_job(self) -> None:
         await self.tick()
 
-    async def _watch_job(self) -> None:
-        try:
-            if self.state.polling_here or self.watcher is None:
-                return
-            if self.watcher.changed() and self.on_external_change is not None:
-                self.on_external_change()
-        except Exception as exc:
-            self._failed("watching the database", exc)
-
     async def _digest_job(self) -> None:
         await self.run_digest()
 
-    async def tick(self) -> TickOutcome:
-        """One scheduling step; the tick job runs this, and tests call it with a fake clock."""
+    async def _serve_requests(self) -> None:
+        """Run the requested polls one after another, after any poll already running."""
+        while self._requests:
+            in_flight = self._in_flight
+            if in_flight is not None and not in_flight.done():
+                await asyncio.wait({in_flight})
+                continue
+            request, waiters = self._requests.pop(0)
+            if all(waiter.done() for waiter in waiters):  # every asker gave up
+                continue
+            outcome = await self.tick(request)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(outcome)
+
+    async def tick(self, request: PollRequest | None = None) -> TickOutcome:
+        """One poll step: the tick job runs this with no request (the due feeds, or every
+        feed with `settings.every`); `poll_now` with its own; tests with a fake clock."""
         if self._stopping:
             return TickOutcome.STOPPED
         try:
@@ -490,37 +343,37 @@ class BrieferScheduler:
                 log.warning("the previous poll is still running; skipping this tick")
                 return TickOutcome.BUSY
             if self.lock is not None and not self.lock.acquire():
-                pid = self.lock.holder_pid()
-                who = f"pid {pid}" if pid else "another process"
-                message = f"polling by {self.other_poller} ({who})"
-                self._set_state(PollerState(False, pid, message))
+                holder = self.lock.holder()
+                pid = holder.pid if holder else None
+                who = f"pid {pid}" if pid else "pid unknown"
+                message = f"polling by {holder_name(holder)} ({who})"
+                self._set_state(PollerState(False, pid, message, holder))
                 return TickOutcome.OTHER_POLLER
             if not self.state.polling_here:
                 self._set_state(PollerState(True, None, "polling here"))
-            return await self._poll_once()
+            return await self._poll_once(request or PollRequest(every=self.settings.every))
         except Exception as exc:
             self._failed("polling", exc)
             return TickOutcome.FAILED
 
-    async def _poll_once(self) -> TickOutcome:
+    async def _poll_once(self, request: PollRequest) -> TickOutcome:
         loop = asyncio.get_running_loop()
-        poll: Callable[[], PollReport]
-        if self._pending is not None:
-            every, urls = self._pending
-            self._pending = None
-            poll = functools.partial(self.poll, self.clock(), every=every, urls=urls)  # type: ignore[call-arg]
-        else:
-            poll = functools.partial(self.poll, self.clock())
+        urls = list(request.urls) if request.urls is not None else None
+        poll = functools.partial(self.poll, self.settings.clock(), every=request.every, urls=urls)
+        started = time.monotonic()
+        self._note(polling_since=utcnow())
         future = loop.run_in_executor(self._pool, poll)
         future.add_done_callback(_retrieve)  # a result nobody awaits after a timeout or stop
+        future.add_done_callback(lambda _: self._finished(started))
         self._in_flight = future
+        timeout = self.settings.poll_timeout
         try:
-            if self.poll_timeout is None:
+            if timeout is None:
                 report = await asyncio.shield(future)
             else:
-                report = await asyncio.wait_for(asyncio.shield(future), self.poll_timeout)
+                report = await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
-            log.error("a poll ran past %.0f s; cancelling it", self.poll_timeout or 0)
+            log.error("a poll ran past %.0f s; cancelling it", timeout or 0)
             if self.cancel_poll is not None:
                 self.cancel_poll()
             return TickOutcome.TIMED_OUT
@@ -533,9 +386,9 @@ class BrieferScheduler:
             raise
         self.last_report = report
         _log_report(report)
-        if self.on_report is not None:
+        if self.hooks.on_report is not None:
             try:
-                self.on_report(report)
+                self.hooks.on_report(report)
             except Exception as exc:
                 self._failed("reporting the poll", exc)
         if self.notify is not None and report.new_matches:
@@ -545,20 +398,37 @@ class BrieferScheduler:
                 self._failed("notifying", exc)
         return TickOutcome.POLLED
 
+    def _finished(self, started: float) -> None:
+        self._last = (utcnow(), time.monotonic() - started)
+        if not self._stopping:
+            self._note()
+
+    def _note(self, *, polling_since: datetime | None = None) -> None:
+        """Tell others, through the lock file, how our polling goes (who asks: `r` elsewhere)."""
+        if self.lock is None:
+            return
+        ended, took = self._last if self._last is not None else (None, None)
+        self.lock.note(
+            polling_since=polling_since,
+            last_finished=ended,
+            last_seconds=took,
+            next_check=self.next_tick(),
+        )
+
     async def run_digest(self) -> bool:
         """Write the scheduled digest now (in a thread); False if it failed (and was logged)."""
         if self.digest is None:
             return False
         try:
             loop = asyncio.get_running_loop()
-            written = await loop.run_in_executor(self._digest_pool, self.digest)
+            written = await loop.run_in_executor(self._digest_pool, self.digest.write)
         except Exception as exc:
             self._failed("writing the daily digest", exc)
             return False
         log.info("daily digest written")
-        if self.on_digest is not None and isinstance(written, list) and written:
+        if self.digest.announce is not None and isinstance(written, list) and written:
             try:
-                await self.on_digest(written)
+                await self.digest.announce(written)
             except Exception as exc:  # the digest is written; only the announcement failed
                 self._failed("announcing the daily digest", exc)
         return True
@@ -568,19 +438,23 @@ class BrieferScheduler:
         self.state = state
         if changed:
             log.info("poller: %s", state.message)
-            if self.on_status is not None:
+            if self.hooks.on_status is not None:
                 try:
-                    self.on_status(state)
+                    self.hooks.on_status(state)
                 except Exception as exc:
                     self._failed("reporting the poller's state", exc)
 
     def _failed(self, doing: str, exc: BaseException) -> None:
         log.error("error while %s: %s", doing, exc, exc_info=exc)
-        if self.on_error is not None:
+        if self.hooks.on_error is not None:
             try:
-                self.on_error(exc)
+                self.hooks.on_error(exc)
             except Exception:
                 log.exception("on_error hook failed")
+
+
+def _nothing() -> None:
+    pass
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -621,7 +495,7 @@ def write_scheduled_digest(config: Config, issues: Sequence[IssueLike]) -> list[
     return written
 
 
-# -- wiring it all: what the TUI and the daemon call -------------------------------------------
+# -- wiring it all: what the app, the daemon and `poll --once` call ----------------------------
 
 
 def create_scheduler(
@@ -629,49 +503,40 @@ def create_scheduler(
     issues: Sequence[IssueLike],
     matcher: Matcher,
     *,
-    issue_versions: dict[str, str] | None = None,
-    parse_executor: Executor | None = None,
-    notify: bool = True,
-    notify_fallback: Fallback | None = None,
-    on_notified: Callable[[NotifyResult], object] | None = None,
-    on_click: OnClick | None = None,
+    role: str,
+    executor: Executor | None = None,
+    hooks: SchedulerHooks | None = None,
+    settings: ScheduleSettings | None = None,
+    notify: NotifyOptions | None = None,
     digest: bool = True,
-    on_report: Callable[[PollReport], object] | None = None,
-    on_status: Callable[[PollerState], object] | None = None,
-    on_external_change: Callable[[], object] | None = None,
-    on_error: Callable[[BaseException], object] | None = None,
-    clock: Clock = utcnow,
-    other_poller: str = "daemon",
+    on_outcome: Callable[[FeedOutcome], None] | None = None,
 ) -> BrieferScheduler:
-    """The standard wiring: the poller lock in the data folder, a PollRunner thread, the
-    notify step (desktop, then `notify_fallback`), the database watcher and the digest job.
-    Call `.start()` once the loop runs."""
-    runner = PollRunner(config, matcher, issue_versions=issue_versions, executor=parse_executor)
-    step = (
-        NotifyStep(
-            config,
-            issues,
-            desktop=DesktopNotifications(on_click=on_click),
-            fallback=notify_fallback,
-            on_result=on_notified,
-        )
-        if notify
-        else None
+    """The standard wiring: the poller lock in the data folder (noted with `role`: "daemon",
+    "app" or "poll"), a PollRunner thread parsing in `executor`, the notify step (None: no
+    notifications) and the digest job. `on_outcome` hears each feed as it is stored, in the
+    poll's thread. Call `.start()` once the loop runs, for the schedule."""
+    settings = settings or ScheduleSettings()
+    runner = PollRunner(
+        config,
+        matcher,
+        executor=executor,
+        timeout=settings.poll_timeout,
+        on_outcome=on_outcome,
     )
+    step = NotifyStep.with_options(config, issues, notify) if notify is not None else None
+    job = None
+    if digest:
+        job = DigestJob(
+            functools.partial(write_scheduled_digest, config, issues),
+            step.announce_digest if step is not None else None,
+        )
     return BrieferScheduler(
         config,
         runner,
-        lock=PollerLock(config.paths.lock),
+        lock=PollerLock(config.paths.lock, role=role),
         notify=step,
-        digest=(lambda: write_scheduled_digest(config, issues)) if digest else None,
-        on_digest=step.announce_digest if step is not None else None,
-        on_report=on_report,
-        on_status=on_status,
-        on_external_change=on_external_change,
-        on_error=on_error,
-        watcher=DatabaseWatcher(config.paths.db) if on_external_change else None,
-        clock=clock,
-        cancel_poll=runner.cancel,
-        other_poller=other_poller,
+        digest=job,
+        hooks=hooks,
+        settings=settings,
         retention=RetentionJob(config),
     )

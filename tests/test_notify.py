@@ -399,7 +399,13 @@ async def test_scheduled_polls_notify_each_item_exactly_once(
 
     from briefer.config import FeedConfig
     from briefer.match import Matcher
-    from briefer.scheduler import BrieferScheduler, TickOutcome, create_scheduler
+    from briefer.scheduler import (
+        BrieferScheduler,
+        NotifyOptions,
+        ScheduleSettings,
+        TickOutcome,
+        create_scheduler,
+    )
     from briefer.watchlist import Issue as WatchIssue
     from tests.feeds import Entry, rss
 
@@ -436,7 +442,13 @@ async def test_scheduled_polls_notify_each_item_exactly_once(
 
     def scheduler() -> BrieferScheduler:
         return create_scheduler(
-            config, issues, Matcher(issues), digest=False, clock=tomorrow, notify=True
+            config,
+            issues,
+            Matcher(issues),
+            role="daemon",
+            digest=False,
+            settings=ScheduleSettings(clock=tomorrow),
+            notify=NotifyOptions(),
         )
 
     sched = scheduler()

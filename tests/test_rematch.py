@@ -21,6 +21,7 @@ from briefer.models import FetchResult, FetchStatus, ParsedFeed
 from briefer.rematch import VERSION_KEY, rematch, stale_issues, stale_notice
 from briefer.resources import default_watchlists
 from briefer.store import Store
+from briefer.stories import StoryIndex
 from tests.factory import FIXED_NOW, item
 
 TITLES = [
@@ -60,6 +61,7 @@ def poll_items(titles: list[str], *, url: str = "https://example.com/feed") -> N
             next_due=FIXED_NOW,
             now=FIXED_NOW,
             issue_versions=ctx.issue_versions,
+            stories=StoryIndex(),  # as the poller groups what it stores
         )
 
 

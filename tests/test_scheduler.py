@@ -22,8 +22,10 @@ from briefer.models import PollReport
 from briefer.scheduler import (
     MISFIRE_GRACE,
     BrieferScheduler,
-    DatabaseWatcher,
+    DigestJob,
     PollerState,
+    SchedulerHooks,
+    ScheduleSettings,
     TickOutcome,
 )
 from briefer.store import Store
@@ -61,6 +63,10 @@ class FakePoll:
         self.release = threading.Event()
         self.release.set()
         self.report = PollReport()
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
 
     def __call__(self, now: datetime | None, **overrides: object) -> PollReport:
         self.calls.append(now)
@@ -89,7 +95,11 @@ async def test_tick_polls_with_the_clock_and_reports(config: Config, lock: Polle
     reports: list[PollReport] = []
     states: list[PollerState] = []
     sched = BrieferScheduler(
-        config, poll, lock=lock, clock=clock, on_report=reports.append, on_status=states.append
+        config,
+        poll,
+        lock=lock,
+        hooks=SchedulerHooks(on_report=reports.append, on_status=states.append),
+        settings=ScheduleSettings(clock=clock),
     )
     assert await sched.tick() is TickOutcome.POLLED
     clock.advance(minutes=1)
@@ -103,16 +113,17 @@ async def test_tick_polls_with_the_clock_and_reports(config: Config, lock: Polle
 
 
 async def test_another_poller_holds_the_lock(config: Config, lock: PollerLock) -> None:
-    daemon = PollerLock(config.paths.lock)  # stands in for the daemon (flock is per open file)
+    # Stands in for the daemon (flock is per open file).
+    daemon = PollerLock(config.paths.lock, role="daemon")
     assert daemon.acquire()
     poll = FakePoll()
     states: list[PollerState] = []
-    sched = BrieferScheduler(config, poll, lock=lock, on_status=states.append)
+    sched = BrieferScheduler(config, poll, lock=lock, hooks=SchedulerHooks(on_status=states.append))
     assert await sched.tick() is TickOutcome.OTHER_POLLER
     assert await sched.tick() is TickOutcome.OTHER_POLLER
     assert poll.calls == []
     pid = daemon.holder_pid()
-    assert states == [PollerState(False, pid, f"polling by daemon (pid {pid})")]
+    assert states == [PollerState(False, pid, f"polling by the daemon (pid {pid})")]
     daemon.release()  # the daemon exits: the next tick takes over
     assert await sched.tick() is TickOutcome.POLLED
     assert states[-1].polling_here
@@ -125,7 +136,7 @@ async def test_a_failing_poll_is_logged_and_the_next_tick_still_runs(
     poll = FakePoll()
     poll.fail = RuntimeError("disk on fire")
     errors: list[BaseException] = []
-    sched = BrieferScheduler(config, poll, on_error=errors.append)
+    sched = BrieferScheduler(config, poll, hooks=SchedulerHooks(on_error=errors.append))
     assert await sched.tick() is TickOutcome.FAILED
     assert [str(e) for e in errors] == ["disk on fire"]
     assert "disk on fire" in caplog.text
@@ -145,9 +156,8 @@ async def test_failing_hooks_do_not_stop_the_schedule(config: Config) -> None:
     async def bad_notify(report: PollReport) -> None:
         raise OSError("no bus")
 
-    sched = BrieferScheduler(
-        config, poll, on_report=bad_report, notify=bad_notify, on_error=errors.append
-    )
+    hooks = SchedulerHooks(on_report=bad_report, on_error=errors.append)
+    sched = BrieferScheduler(config, poll, notify=bad_notify, hooks=hooks)
     assert await sched.tick() is TickOutcome.POLLED
     assert await sched.tick() is TickOutcome.POLLED
     assert [type(e) for e in errors] == [ValueError, OSError] * 2
@@ -157,10 +167,9 @@ async def test_failing_hooks_do_not_stop_the_schedule(config: Config) -> None:
 async def test_a_hanging_poll_times_out_and_ticks_skip_until_it_ends(config: Config) -> None:
     poll = FakePoll()
     poll.release.clear()
-    cancelled = threading.Event()
-    sched = BrieferScheduler(config, poll, poll_timeout=0.05, cancel_poll=cancelled.set)
+    sched = BrieferScheduler(config, poll, settings=ScheduleSettings(poll_timeout=0.05))
     assert await sched.tick() is TickOutcome.TIMED_OUT
-    assert cancelled.is_set()  # the poll was asked to stop at its next await
+    assert poll.cancelled.is_set()  # the poll was asked to stop at its next await
     assert await sched.tick() is TickOutcome.BUSY  # never two polls at once
     poll.release.set()
     assert sched._in_flight is not None
@@ -176,17 +185,15 @@ async def test_start_registers_jobs_with_safe_defaults(tmp_path: Path) -> None:
     sched = BrieferScheduler(
         config,
         FakePoll(),
-        digest=lambda: None,
-        on_report=lambda r: polled.set(),
-        on_external_change=lambda: None,
-        watcher=DatabaseWatcher(config.paths.db),
+        digest=DigestJob(lambda: None),
+        hooks=SchedulerHooks(on_report=lambda r: polled.set()),
     )
     sched.start()
     try:
         await asyncio.wait_for(polled.wait(), 5)  # the first tick runs at once
         assert sched.scheduler is not None
         jobs = {job.id: job for job in sched.scheduler.get_jobs()}
-        assert set(jobs) == {"tick", "watch", "digest"}
+        assert set(jobs) == {"tick", "digest"}
         for job in jobs.values():
             assert job.coalesce is True
             assert job.max_instances == 1
@@ -201,26 +208,104 @@ async def test_start_registers_jobs_with_safe_defaults(tmp_path: Path) -> None:
     assert sched.scheduler is None
 
 
-async def test_poll_now_runs_a_tick_at_once_with_overrides(config: Config) -> None:
+async def test_poll_now_polls_at_once_what_was_asked(config: Config) -> None:
     poll = FakePoll()
-    reports: asyncio.Queue[PollReport] = asyncio.Queue()
-    sched = BrieferScheduler(config, poll, on_report=reports.put_nowait, tick_seconds=3600)
-    sched.start(poll_first=False)
+    reports: list[PollReport] = []
+    hooks = SchedulerHooks(on_report=reports.append)
+    sched = BrieferScheduler(
+        config, poll, hooks=hooks, settings=ScheduleSettings(tick_seconds=None)
+    )
     try:
-        sched.poll_now(urls=["http://127.0.0.1:1/a.xml"])
-        await asyncio.wait_for(reports.get(), 5)
-        sched.poll_now()
-        await asyncio.wait_for(reports.get(), 5)
+        waiter = sched.poll_now(urls=["http://127.0.0.1:1/a.xml"])
+        assert await asyncio.wait_for(waiter, 5) is TickOutcome.POLLED
+        assert await asyncio.wait_for(sched.poll_now(every=True), 5) is TickOutcome.POLLED
+        assert await asyncio.wait_for(sched.tick(), 5) is TickOutcome.POLLED  # a scheduled one
         assert poll.overrides == [
             {"every": False, "urls": ["http://127.0.0.1:1/a.xml"]},
-            {},  # an ordinary tick: due feeds
+            {"every": True, "urls": None},
+            {"every": False, "urls": None},  # an ordinary tick: due feeds
+        ]
+        assert reports == [poll.report] * 3
+    finally:
+        await sched.aclose()
+
+
+async def test_requests_during_a_poll_wait_their_turn_and_are_not_doubled(
+    config: Config,
+) -> None:
+    poll = FakePoll()
+    poll.release.clear()
+    sched = BrieferScheduler(config, poll, settings=ScheduleSettings(tick_seconds=None))
+    try:
+        first = sched.poll_now(every=True)
+        await asyncio.sleep(0.05)  # the first poll is now running in its thread
+        assert await sched.tick() is TickOutcome.BUSY  # a scheduled tick just skips
+        again = [sched.poll_now(urls=["http://127.0.0.1:1/a.xml"]) for _ in range(3)]
+        assert len(poll.calls) == 1 and not any(w.done() for w in again)
+        poll.release.set()
+        outcomes = await asyncio.wait_for(asyncio.gather(first, *again), 5)
+        assert outcomes == [TickOutcome.POLLED] * 4
+        assert poll.overrides == [
+            {"every": True, "urls": None},
+            {"every": False, "urls": ["http://127.0.0.1:1/a.xml"]},  # once, for all three
         ]
     finally:
         await sched.aclose()
 
 
+async def test_shutdown_answers_waiting_requests(config: Config) -> None:
+    poll = FakePoll()
+    poll.release.clear()
+    sched = BrieferScheduler(config, poll, settings=ScheduleSettings(tick_seconds=None))
+    running = sched.poll_now()
+    await asyncio.sleep(0.05)
+    waiting = sched.poll_now(every=True)
+    poll.release.set()
+    await sched.aclose()
+    assert await asyncio.wait_for(waiting, 5) is TickOutcome.STOPPED
+    assert await asyncio.wait_for(running, 5) in (TickOutcome.POLLED, TickOutcome.STOPPED)
+    assert sched.poll_now().result() is TickOutcome.STOPPED
+
+
+async def test_a_request_while_another_process_polls_says_who_and_how_it_goes(
+    config: Config, lock: PollerLock
+) -> None:
+    """`r` in the app while the daemon polls: the daemon's lock file says when it started
+    and how long its last poll took, and the waiter hears OTHER_POLLER with that."""
+    daemon_poll = FakePoll()
+    daemon = BrieferScheduler(
+        config,
+        daemon_poll,
+        lock=PollerLock(config.paths.lock, role="daemon"),
+        settings=ScheduleSettings(tick_seconds=None),
+    )
+    app = BrieferScheduler(
+        config, FakePoll(), lock=lock, settings=ScheduleSettings(tick_seconds=None)
+    )
+    try:
+        assert await daemon.tick() is TickOutcome.POLLED  # an earlier poll: its length noted
+        before = datetime.now(UTC)
+        daemon_poll.release.clear()
+        running = daemon.poll_now()
+        await asyncio.sleep(0.05)
+        assert await asyncio.wait_for(app.poll_now(every=True), 5) is TickOutcome.OTHER_POLLER
+        holder = app.state.holder
+        assert holder is not None and holder.role == "daemon" and holder.pid == app.state.holder_pid
+        assert holder.polling_since is not None and holder.polling_since >= before
+        assert holder.last_seconds is not None and holder.last_finished is not None
+        assert app.state.message.startswith("polling by the daemon (pid ")
+        daemon_poll.release.set()
+        assert await asyncio.wait_for(running, 5) is TickOutcome.POLLED
+        holder_after = PollerLock(config.paths.lock).holder()
+        assert holder_after is not None and holder_after.polling_since is None  # done now
+    finally:
+        daemon_poll.release.set()
+        await daemon.aclose()
+        await app.aclose()
+
+
 async def test_no_digest_job_without_a_time(config: Config) -> None:
-    sched = BrieferScheduler(config, FakePoll(), digest=lambda: None)
+    sched = BrieferScheduler(config, FakePoll(), digest=DigestJob(lambda: None))
     sched.start(poll_first=False)
     try:
         assert sched.scheduler is not None
@@ -249,7 +334,12 @@ async def test_digest_failure_is_logged_and_survivable(config: Config) -> None:
             raise OSError("disk full")
 
     errors: list[BaseException] = []
-    sched = BrieferScheduler(config, FakePoll(), digest=digest, on_error=errors.append)
+    sched = BrieferScheduler(
+        config,
+        FakePoll(),
+        digest=DigestJob(digest),
+        hooks=SchedulerHooks(on_error=errors.append),
+    )
     assert await sched.run_digest() is False
     assert await sched.run_digest() is True
     assert calls[0].startswith("briefer-digest")  # off the loop's thread
@@ -257,40 +347,13 @@ async def test_digest_failure_is_logged_and_survivable(config: Config) -> None:
     sched.shutdown()
 
 
-def test_database_watcher_sees_commits_from_other_connections(tmp_path: Path) -> None:
-    db = tmp_path / "briefer.db"
-    watcher = DatabaseWatcher(db)
-    assert watcher.changed() is False  # no database yet
-    with Store(db) as writer:
-        assert watcher.changed() is False  # baseline
-        assert watcher.changed() is False
-        add_feed(writer, "http://127.0.0.1:1/a.xml", [(item("a", "Nothing to see"), [])])
-        assert watcher.changed() is True
-        assert watcher.changed() is False
-    watcher.close()
-
-
-async def test_watch_job_calls_back_only_when_not_polling_here(config: Config) -> None:
-    changes: list[bool] = []
-    with Store(config.paths.db) as writer:
-        sched = BrieferScheduler(
-            config,
-            FakePoll(),
-            watcher=DatabaseWatcher(config.paths.db),
-            on_external_change=lambda: changes.append(True),
-        )
-        await sched._watch_job()  # baseline
-        add_feed(writer, "http://127.0.0.1:1/a.xml", [(item("a", "Row from the daemon"), [])])
-        await sched._watch_job()
-        assert changes == [True]
-        sched.shutdown()
-
-
 # -- with the real poller, feeds on a local HTTP server, and a controllable clock --------------
 
 
 class NoMatches:
     """A matcher that never matches: these tests are about when feeds are fetched."""
+
+    issues = ()
 
     def match_many(self, texts: object) -> list[list[object]]:
         return [[] for _ in texts]  # type: ignore[attr-defined]
@@ -367,7 +430,11 @@ async def test_intervals_server_hints_backoff_and_retry_after(
     assert config.poll.interval_minutes == 30
     clock = poller_clock
     t0 = clock.now
-    sched = BrieferScheduler(config, PollRunner(config, NoMatches()), clock=clock)  # type: ignore[arg-type]
+    sched = BrieferScheduler(
+        config,
+        PollRunner(config, NoMatches()),  # type: ignore[arg-type]
+        settings=ScheduleSettings(clock=clock),
+    )
 
     async def at(minutes: float) -> dict[str, int]:
         clock.now = t0 + timedelta(minutes=minutes)
@@ -411,7 +478,11 @@ async def test_a_gone_feed_is_disabled_with_its_reason_and_others_go_on(
     config = make_config(
         tmp_path, (FeedConfig(server.url_for("/gone")), FeedConfig(server.url_for("/ok")))
     )
-    sched = BrieferScheduler(config, PollRunner(config, NoMatches()), clock=poller_clock)  # type: ignore[arg-type]
+    sched = BrieferScheduler(
+        config,
+        PollRunner(config, NoMatches()),  # type: ignore[arg-type]
+        settings=ScheduleSettings(clock=poller_clock),
+    )
     assert await sched.tick() is TickOutcome.POLLED
     poller_clock.advance(days=3)
     assert await sched.tick() is TickOutcome.POLLED
@@ -470,8 +541,7 @@ async def test_the_digest_job_writes_the_daily_digest(tmp_path: Path) -> None:
     sched = BrieferScheduler(
         config,
         FakePoll(),
-        digest=lambda: write_scheduled_digest(config, issues),
-        on_digest=on_digest,
+        digest=DigestJob(lambda: write_scheduled_digest(config, issues), on_digest),
     )
     assert await sched.run_digest() is True
     written = sorted(config.digest_folder.glob("*.md"))

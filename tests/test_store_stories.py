@@ -147,6 +147,8 @@ def test_migration_2_keeps_a_v1_database_and_leaves_it_to_regroup(tmp_path: Path
         )
         assert story.unread == 0 and story.outlets == 1
         assert [r.item.id for r in store.search("Monterrey")] == [2]
+        since = FIXED_NOW - timedelta(days=3)
+        assert [s.story_id for s in store.stories("fentanyl", since=since, now=FIXED_NOW)] == [1]
         # Assigning stories does not touch the full-text index; editing a title does.
         store.conn.execute("UPDATE items SET story_id = 1 WHERE id = 2")
         assert [r.story_id for r in store.search("Monterrey")] == [1]
@@ -407,13 +409,16 @@ def test_members_are_every_item_earliest_first(week: Store) -> None:
     assert week.story_of(10_000) is None
 
 
-def test_story_counts_and_daily_counts(week: Store) -> None:
+def test_story_counts_and_daily_counts(week: Store, index: StoryIndex) -> None:
     week.set_story_read(item_id(week, "w2"), "fentanyl")
     unread, since, total = week.story_counts("fentanyl", since=FIXED_NOW - timedelta(hours=24))
     assert (unread, since, total) == (2, 2, 3)
-    days = week.daily_story_counts("fentanyl", days=4, now=FIXED_NOW)
-    # FIXED_NOW is 12:00 UTC: the tariff story began 70 hours earlier, on day -3.
-    assert days == [1, 0, 0, 2]
+    # The tariff story grows today, but it began 70 hours before FIXED_NOW (12:00 UTC),
+    # on day -3: it counts on that day only.
+    poll(week, WIRE, [entry("w4", TARIFF, hours_ago=1)], matched={"w4": 60.0}, stories=index)
+    assert week.story_of(item_id(week, "w4")) == item_id(week, "w3")
+    assert week.daily_story_counts("fentanyl", days=4, now=FIXED_NOW) == [1, 0, 0, 2]
+    assert week.daily_story_counts("fentanyl", days=3, now=FIXED_NOW) == [0, 0, 2]
     assert week.story_counts("tariffs", since=FIXED_NOW) == (0, 0, 0)
 
 

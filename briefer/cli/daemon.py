@@ -37,15 +37,7 @@ def daemon(ctx: AppContext, no_notify: bool, verbose: bool) -> None:
         config.paths.logs_dir, level=logging.DEBUG if verbose else logging.INFO
     )
     logging.getLogger("briefer.daemon").info("logging to %s", log_file)
-    clean = asyncio.run(
-        run_daemon(
-            config,
-            issues,
-            matcher,
-            issue_versions=ctx.issue_versions,
-            notify=not no_notify,
-        )
-    )
+    clean = asyncio.run(run_daemon(config, issues, matcher, notify=not no_notify))
     if not clean:
         # A poll thread stuck in a blocking call would keep the interpreter from exiting.
         # Everything stored is committed (one transaction per feed); leave now.

@@ -33,8 +33,8 @@ from briefer.models import Match
 from briefer.watchlist import Issue
 
 if TYPE_CHECKING:
-    from briefer.rematch import MatchBatches, Matched, Rows
-    from briefer.store import EncodedMatch
+    from briefer.rematch import MatchBatches, Matched, RematchReport, Rows
+    from briefer.store import EncodedMatch, Store
     from briefer.termstats import IssueStats, TermReport
 
 BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batches cost more
@@ -422,24 +422,29 @@ def rematch(
         if not targets:
             which = f"watchlist {issue_id}" if issue_id else "the watchlists"
             click.echo(f"Stored matches are up to date with {which} (--all recomputes anyway).")
-            return
-        total = items_to_scan(store, targets)
-        matcher = ctx.matcher
-        with (
-            # An explicit --workers is obeyed even for a small database.
-            _match_pool(
-                matcher, _workers(workers), small=total < _POOL_MIN_ITEMS and not workers
-            ) as match_batches,
-            click.progressbar(length=total, label="Rematching", file=sys.stderr) as bar,
-        ):
-            report = run_rematch(
-                store,
-                matcher,
-                targets,
-                batch=batch,
-                on_batch=bar.update,
-                match_batches=match_batches,
-            )
+        else:
+            total = items_to_scan(store, targets)
+            matcher = ctx.matcher
+            with (
+                # An explicit --workers is obeyed even for a small database.
+                _match_pool(
+                    matcher, _workers(workers), small=total < _POOL_MIN_ITEMS and not workers
+                ) as match_batches,
+                click.progressbar(length=total, label="Rematching", file=sys.stderr) as bar,
+            ):
+                report = run_rematch(
+                    store,
+                    matcher,
+                    targets,
+                    batch=batch,
+                    on_batch=bar.update,
+                    match_batches=match_batches,
+                )
+            _echo_rematch(report)
+        _regroup(store, batch)
+
+
+def _echo_rematch(report: RematchReport) -> None:
     resumed = f", resuming after item {report.resumed_after}" if report.resumed_after else ""
     click.echo(f"Rematched {report.scanned:,} items{resumed}.")
     width = max(len(i) for i in report.issues)
@@ -449,6 +454,24 @@ def rematch(
             f"  {issue:<{width}}  {c.added:>7,} added  {c.removed:>7,} removed  "
             f"{c.kept:>7,} unchanged"
         )
+
+
+def _regroup(store: Store, batch: int) -> None:
+    """Group stored items into stories where the grouping method changed or a poll left
+    them ungrouped; silent when there is nothing to do."""
+    from briefer import regroup
+
+    total = regroup.pending(store)
+    if not total:
+        return
+    with click.progressbar(length=total, label="Grouping stories", file=sys.stderr) as bar:
+        report = regroup.run(store, batch=batch, on_batch=bar.update)
+    items = f"{report.grouped:,} item{'s' if report.grouped != 1 else ''}"
+    if report.full:
+        count = f"{report.started:,} stor{'ies' if report.started != 1 else 'y'}"
+        click.echo(f"Grouped {items} into {count}.")
+    else:
+        click.echo(f"Grouped {items} into stories.")
 
 
 def _render_stats(stats: list[IssueStats]) -> str:

@@ -1,6 +1,11 @@
 """`briefer poll --once [--all]`: one poll cycle, a line per feed and a totals line.
 
-Exit status: 0 if any feed succeeded, 1 if every feed failed, 2 for a bad config.
+It polls through `briefer.scheduler.BrieferScheduler`, like the app and the daemon: it
+takes the poller lock (while the daemon or the app polls, it says so and polls nothing),
+records the watchlist versions, and notifies new matches (so cron users hear about them).
+
+Exit status: 0 if any feed succeeded (or another briefer is polling), 1 if every feed
+failed, 2 for a bad config.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import click
 from briefer.cli.context import AppContext
 from briefer.cli.output import outcome_line
 from briefer.models import FeedOutcome, PollReport
-from briefer.poller import Poller, parse_pool
+from briefer.notify import NotifyResult
 from briefer.rematch import stale_notice
 
 
@@ -28,36 +33,74 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
             "use `briefer poll --once`; to keep polling on a schedule run `briefer daemon`"
         )
     config = ctx.config
-    matcher = ctx.matcher  # load watchlists first: a bad one must fail before any fetching
+    ctx.matcher  # noqa: B018 - load watchlists first: a bad one must fail before any fetching
     if not config.feeds:
         raise click.ClickException(
             f"no feeds configured; add one with `briefer feeds add URL` ({config.sources[-1]})"
         )
+    with ctx.open_store() as store:
+        notice = stale_notice(store, ctx.issues)
+    if notice:
+        click.echo(notice)
+    notify = config.notify.enabled and not no_notify
+    report, busy = asyncio.run(_poll_once(ctx, every=every, notify=notify))
+    if report is None:
+        click.echo(f"{busy}: nothing polled here; its new matches are stored as usual.")
+        return
+    click.echo(totals_line(report))
+    if report.outcomes and report.succeeded == 0:
+        raise SystemExit(1)
+
+
+async def _poll_once(
+    ctx: AppContext, *, every: bool, notify: bool
+) -> tuple[PollReport | None, str]:
+    """(the report, "") or, when another process holds the lock, (None, who polls)."""
+    from briefer.notify_step import NotifyOptions
+    from briefer.poller import parse_pool
+    from briefer.scheduler import (
+        SchedulerHooks,
+        ScheduleSettings,
+        TickOutcome,
+        create_scheduler,
+        holder_name,
+    )
+
+    errors: list[BaseException] = []
 
     def show(outcome: FeedOutcome) -> None:
         click.echo(outcome_line(outcome))
 
-    with ctx.open_store() as store:
-        notice = stale_notice(store, ctx.issues)
-        if notice:
-            click.echo(notice)
-        executor = parse_pool(ctx.issues)
-        try:
-            poller = Poller(
-                config, store, matcher, issue_versions=ctx.issue_versions, executor=executor
-            )
-            report = asyncio.run(poller.poll(every=every, on_outcome=show))
-        finally:
-            executor.shutdown(cancel_futures=True)
-        # So cron users hear about matches too.
-        if report.new_matches and config.notify.enabled and not no_notify:
-            from briefer.notify import notify_new_matches
+    def said(result: NotifyResult) -> None:
+        click.echo(f"Notify: {result.summary()}.")
 
-            said = asyncio.run(notify_new_matches(config, store, ctx.issues, report.new_matches))
-            click.echo(f"Notify: {said.summary()}.")
-    click.echo(totals_line(report))
-    if report.outcomes and report.succeeded == 0:
-        raise SystemExit(1)
+    executor = parse_pool(ctx.issues)
+    scheduler = create_scheduler(
+        ctx.config,
+        ctx.issues,
+        ctx.matcher,
+        role="poll",
+        executor=executor,
+        hooks=SchedulerHooks(on_error=errors.append),
+        settings=ScheduleSettings(tick_seconds=None),
+        notify=NotifyOptions(on_result=said) if notify else None,
+        digest=False,
+        on_outcome=show,
+    )
+    try:
+        outcome = await scheduler.poll_now(every=every)
+    finally:
+        await scheduler.aclose()
+        executor.shutdown(cancel_futures=True)
+    if errors and outcome is not TickOutcome.POLLED:
+        raise errors[0]  # the command's own error handling words it (or shows the trace)
+    if outcome is TickOutcome.OTHER_POLLER:
+        state = scheduler.state
+        pid = f" (pid {state.holder_pid})" if state.holder_pid else ""
+        return None, f"{holder_name(state.holder).capitalize()}{pid} is polling these feeds"
+    if scheduler.last_report is None:
+        raise click.ClickException(f"the poll did not finish ({outcome})")
+    return scheduler.last_report, ""
 
 
 def totals_line(report: PollReport) -> str:

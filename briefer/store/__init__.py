@@ -9,7 +9,8 @@ connection (open, transactions, errors, meta), schema (migrations), feeds, write
 poll write path), queries (matches, items, search), state (read, starred, dismissed,
 notified), bulk (rematch work), stats (panel and term statistics), story_queries (an issue's
 stories, a story's items, story counts) and story_state (read, starred, dismissed and
-notified per story) and retention (pruning old items nobody needs, reclaiming space).
+notified per story), grouping (regrouping work) and retention (pruning old items nobody
+needs, reclaiming space).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from briefer.models import (
 from briefer.store.bulk import BulkMixin
 from briefer.store.connection import BUSY_TIMEOUT_MS, StoreBase
 from briefer.store.feeds import FeedsMixin
+from briefer.store.grouping import GroupingMixin
 from briefer.store.queries import QueriesMixin
 from briefer.store.retention import PruneEstimate, PruneResult, RetentionMixin, SpaceResult
 from briefer.store.rows import (
@@ -80,6 +82,7 @@ class Store(
     StatsMixin,
     StoryQueriesMixin,
     StoryStateMixin,
+    GroupingMixin,
     RetentionMixin,
     StoreBase,
 ):

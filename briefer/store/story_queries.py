@@ -35,10 +35,30 @@ OUTLET = "coalesce(nullif(i.outlet, ''), f.title, f.url)"
 # Items of story ? (two parameters: the id twice); uses the story_id index.
 IN_STORY = "(i.story_id = ? OR (i.story_id IS NULL AND i.id = ?))"
 
-# One row per story of issue :issue, built from its matched, not dismissed items published
-# before :until: story, items, unread, read, starred, score, first, last, outlets, langs,
-# and the headline item's id, title, link and terms. The headline is the best-scored item,
-# the earliest among equals (the original report rather than a copy).
+# Where an issue's story rows come from: every match of the issue ...
+_ALL = "matches m JOIN items i ON i.id = m.item_id"
+# ... or only the items of stories with an item published in [:since, :until), found
+# through the published and story_id indexes; most of an issue's stories are old, and
+# CROSS JOIN keeps SQLite from starting at the issue's every match instead.
+_RECENT = """(
+    SELECT id FROM items WHERE story_id IN (
+        SELECT story_id FROM items WHERE published >= :since AND published < :until
+    )
+    UNION SELECT id FROM items
+    WHERE story_id IS NULL AND published >= :since AND published < :until
+) r CROSS JOIN items i ON i.id = r.id CROSS JOIN matches m ON m.item_id = i.id"""
+
+# The issue's matched items that count: not dismissed, alone or with their story.
+_COUNTED = f"""m.issue_id = :issue AND i.published < :until AND {NOT_DISMISSED}
+    AND NOT EXISTS (
+        SELECT 1 FROM story_dismissals sd
+        WHERE sd.story_id = {STORY} AND sd.issue_id = m.issue_id
+    )"""
+
+# One row per story of issue :issue, built from its counted items published before
+# :until: story, items, unread, read, starred, score, first_seen, last_update, outlets,
+# langs, and the headline item's id, title, link and terms. The headline is the
+# best-scored item, the earliest among equals (the original report rather than a copy).
 _STORIES = f"""
 WITH mi AS (
     SELECT {STORY} AS story, i.id AS item_id, i.title AS title, i.link AS link,
@@ -48,22 +68,30 @@ WITH mi AS (
         row_number() OVER (
             PARTITION BY {STORY} ORDER BY m.score DESC, i.published, i.id
         ) AS pos
-    FROM matches m JOIN items i ON i.id = m.item_id
+    FROM {{source}}
     JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id
-    WHERE m.issue_id = :issue AND i.published < :until AND {NOT_DISMISSED}
-    AND NOT EXISTS (
-        SELECT 1 FROM story_dismissals sd
-        WHERE sd.story_id = {STORY} AND sd.issue_id = m.issue_id
-    )
+    WHERE {_COUNTED}
 ), agg AS (
     SELECT story, count(*) AS items, sum(read = 0) AS unread, sum(read) AS nread,
         max(starred) AS starred, max(score) AS score, min(published) AS first_seen,
         max(published) AS last_update, count(DISTINCT outlet) AS outlets,
-        group_concat(DISTINCT nullif(lang, '')) AS langs
+        group_concat(DISTINCT nullif(lang, '')) AS langs,
+        max(CASE WHEN pos = 1 THEN item_id END) AS head_id,
+        max(CASE WHEN pos = 1 THEN title END) AS head_title,
+        max(CASE WHEN pos = 1 THEN link END) AS head_link,
+        max(CASE WHEN pos = 1 THEN terms END) AS head_terms
     FROM mi GROUP BY story
 )
-SELECT agg.*, mi.item_id, mi.title, mi.link, mi.terms
-FROM agg JOIN mi ON mi.story = agg.story AND mi.pos = 1
+SELECT * FROM agg
+"""
+
+# The same stories, only what the panel counts: story, first_seen, unread (0 or 1).
+_SPANS = f"""
+SELECT {STORY} AS story, min(i.published) AS first_seen,
+    max(coalesce(s.read, 0) = 0) AS unread
+FROM {{source}} LEFT JOIN item_state s ON s.item_id = i.id
+WHERE {_COUNTED}
+GROUP BY story
 """
 
 _END_OF_TIME = "9999-12-31T23:59:59Z"
@@ -97,15 +125,16 @@ class StoryQueriesMixin(StoreBase):
             "until": to_db_time(until) if until is not None else _END_OF_TIME,
         }
         if since is not None:
-            where.append("agg.last_update >= :since")
+            where.append("last_update >= :since")
             params["since"] = to_db_time(since)
         if starred_only:
-            where.append("agg.starred = 1")
+            where.append("starred = 1")
         if unread_only:
-            where.append("agg.unread > 0")
-        sql = _STORIES + (f" WHERE {' AND '.join(where)}" if where else "")
+            where.append("unread > 0")
+        sql = _STORIES.format(source=_RECENT if since is not None else _ALL)
+        sql += f" WHERE {' AND '.join(where)}" if where else ""
         if order == "new":
-            sql += " ORDER BY agg.last_update DESC, agg.score DESC, agg.story DESC"
+            sql += " ORDER BY last_update DESC, score DESC, story DESC"
             if limit is not None:
                 sql += " LIMIT :limit"
                 params["limit"] = limit
@@ -156,7 +185,8 @@ class StoryQueriesMixin(StoreBase):
     def story_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
         """(stories with unread items, stories first seen since `since`, all stories)."""
         row = self.conn.execute(
-            f"SELECT sum(unread > 0), sum(first_seen >= :since), count(*) FROM ({_STORIES})",
+            "SELECT sum(unread), sum(first_seen >= :since), count(*) "
+            f"FROM ({_SPANS.format(source=_ALL)})",
             {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(since)},
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
@@ -166,9 +196,9 @@ class StoryQueriesMixin(StoreBase):
         start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
         counts = dict(
             self.conn.execute(
-                f"SELECT substr(first_seen, 1, 10), count(*) FROM ({_STORIES}) "
-                "WHERE first_seen >= :start GROUP BY 1",
-                {"issue": issue_id, "until": _END_OF_TIME, "start": to_db_time(start)},
+                "SELECT substr(first_seen, 1, 10), count(*) "
+                f"FROM ({_SPANS.format(source=_RECENT)}) WHERE first_seen >= :since GROUP BY 1",
+                {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(start)},
             ).fetchall()
         )
         return [

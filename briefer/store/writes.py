@@ -163,9 +163,10 @@ class WritesMixin(StoreBase):
                 }
                 conn.execute("DELETE FROM matches WHERE item_id = ?", (item_id,))
                 outcome.updated_items += 1
-            if stories is not None:
-                # A changed item stays in its story (the index learns its new wording); a
-                # new one, or one stored before stories, joins one or starts its own.
+            if stories is not None and story_id is None:
+                # A new item, or one stored before stories, joins a story or starts its own.
+                # A changed item stays in the story it has (the index, warmed from the
+                # store, already holds it).
                 story_id = cast(
                     int,
                     stories.add(
@@ -176,8 +177,7 @@ class WritesMixin(StoreBase):
                             summary=item.summary,
                             outlet=item.outlet,
                             lang=lang,
-                        ),
-                        story_id,
+                        )
                     ),
                 )
                 conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,20 +16,11 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from briefer.errors import BrieferError
-from briefer.models import FetchStatus, PollReport
 from briefer.store import Store
 from briefer.tui.briefing import Services
-from briefer.tui.messages import (
-    DigestExported,
-    FeedsPolled,
-    MatchesFound,
-    PollSkipped,
-    PollStarted,
-    SchedulerPrepared,
-)
-from briefer.tui.polling import enabled_feed_count, poll_once
+from briefer.tui.messages import DigestExported
+from briefer.tui.polling import PollsFeeds
 from briefer.tui.rematching import RematchOnStart
-from briefer.tui.scheduling import build_scheduler
 from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.feeds import FeedsScreen
 from briefer.tui.screens.help import HelpScreen
@@ -40,8 +30,6 @@ from briefer.tui.text import clean
 
 if TYPE_CHECKING:
     from briefer.cli.context import AppContext
-    from briefer.notify import Alert
-    from briefer.scheduler import BrieferScheduler, PollerState
 
 THEME_KEY = "tui.theme"
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -55,7 +43,7 @@ NAVIGATION_KEYS = [
 ]
 
 
-class BrieferApp(RematchOnStart, App[None]):
+class BrieferApp(PollsFeeds, RematchOnStart, App[None]):
     CSS_PATH = "briefer.tcss"
     TITLE = "briefer"
     SUB_TITLE = "US-Mexico security and trade"
@@ -87,10 +75,6 @@ class BrieferApp(RematchOnStart, App[None]):
         self.data_changed: Signal[None] = Signal(self, "data_changed")
         self.store: Store
         self._data_version = 0
-        self.scheduler: BrieferScheduler | None = None
-        # feedparser and the matcher hold the GIL for tens of ms per feed: they run in
-        # other processes so the screen never stalls while feeds are polled.
-        self.parse_pool: Executor | None = None
         from briefer.workers import start_worker_server
 
         start_worker_server()
@@ -103,148 +87,29 @@ class BrieferApp(RematchOnStart, App[None]):
         self._data_version = self.store.data_version()
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
-        if self.poll_on_start:
-            count = enabled_feed_count(self.services, None)
-            self.post_message(PollStarted(count, first_run=self.store.count_items() == 0))
-            self._prepare_scheduler()
-        else:
-            self.status = Text("Polling is off.", style="dim")
-
-    @work(thread=True, exclusive=True, group="startup", exit_on_error=False)
-    def _prepare_scheduler(self) -> None:
-        # APScheduler, the notifier and the matcher take a few hundred ms to import and
-        # build; doing it here keeps the first screen from waiting for them.
-        import briefer.scheduler  # noqa: F401
-
-        if self.services.matcher_factory is not None:
-            self.services.matcher_factory()
-        self._ensure_parse_pool()
-        self.post_message(SchedulerPrepared())
-
-    def _ensure_parse_pool(self) -> Executor | None:
-        """Called from worker threads only: starting the pool takes a moment."""
-        from briefer.poller import parse_pool
-
-        if self.parse_pool is None and self.services.matcher_factory is not None:
-            # The workers match with the same watchlists as the app's own matcher.
-            self.parse_pool = parse_pool(self.services.matcher_factory().issues)
-        return self.parse_pool
-
-    def on_scheduler_prepared(self) -> None:
-        """APScheduler on Textual's loop: it can only start once the loop runs (here)."""
-        self.scheduler = build_scheduler(
-            self.services,
-            on_report=self._polled_by_scheduler,
-            on_status=self._scheduler_status,
-            on_error=self._scheduler_failed,
-            parse_executor=self.parse_pool,
-            notify_fallback=self._terminal_notification(),
-            every_seconds=self.poll_seconds if self.poll_every else None,
-        )
-        self.scheduler.start(poll_first=True)
-        self._rematch_changed()
-
-    def _terminal_notification(self) -> Callable[[Alert], bool]:
-        """With no desktop notification service: the terminal's own escape, and a toast."""
-        from briefer.notify import terminal_fallback
-
-        def write(escape: str) -> None:
-            if not self.is_headless and self._driver is not None:
-                self._driver.write(escape)
-
-        def toast(title: str, body: str) -> None:
-            self.notify(body, title=title, markup=False)
-
-        return terminal_fallback(write, toast=toast)
+        self._start_polling()
 
     def on_unmount(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown()
-        if self.parse_pool is not None:
-            self.parse_pool.shutdown(wait=False, cancel_futures=True)
+        self._stop_polling()
         self.store.close()
-
-    # Scheduler hooks run on this loop's thread; they hand over to the message handlers.
-    def _polled_by_scheduler(self, report: PollReport) -> None:
-        self.post_message(FeedsPolled(report))
-        if report.new_matches:
-            self.post_message(MatchesFound(report.new_matches))
-
-    def _scheduler_status(self, state: PollerState) -> None:
-        if not state.polling_here and state.holder_pid:
-            self.post_message(PollSkipped(state.holder_pid))
-
-    def _scheduler_failed(self, error: BaseException) -> None:
-        self.notify(f"Background job failed: {clean(str(error))}", severity="error", markup=False)
 
     def watch_theme(self, theme: str) -> None:
         if hasattr(self, "store"):
             self.store.set_meta(THEME_KEY, theme)
 
     def _watch_database(self) -> None:
-        """Pick up rows a poll worker or a running daemon committed (cheap: one PRAGMA)."""
+        """The timer: reload the screens when a running daemon (or any other process)
+        committed. Not while this app polls: each feed commits, and reloading the screens
+        every few seconds meanwhile stalls them; the poll's report reloads once, at its end."""
+        if self.scheduler is None or not self.scheduler.polling:
+            self._reload_if_changed()
+
+    def _reload_if_changed(self) -> None:
+        """Reload the screens if another connection committed since we last looked (one PRAGMA)."""
         version = self.store.data_version()
         if version != self._data_version:
             self._data_version = version
             self.data_changed.publish(None)
-
-    # -- polling ---------------------------------------------------------------------------
-
-    def poll_now(self, *, urls: Sequence[str] | None = None, every: bool = False) -> None:
-        """Poll now, in a worker thread: the `r` keys (the schedule polls on its own)."""
-        self.post_message(PollStarted(enabled_feed_count(self.services, urls), False))
-        held = self.scheduler is not None and bool(self.scheduler.lock and self.scheduler.lock.held)
-        self._poll(urls, every, held)
-
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll(self, urls: Sequence[str] | None, every: bool, lock_held: bool) -> None:
-        executor = self._ensure_parse_pool()
-        attempt = poll_once(
-            self.services, urls=urls, every=every, lock_held=lock_held, executor=executor
-        )
-        if attempt.report is None:
-            self.post_message(PollSkipped(attempt.holder_pid))
-            return
-        self.post_message(FeedsPolled(attempt.report))
-        if attempt.report.new_matches:
-            self.post_message(MatchesFound(attempt.report.new_matches))
-
-    def action_poll_all(self) -> None:
-        self.poll_now(every=True)
-
-    def on_poll_started(self, message: PollStarted) -> None:
-        lead = "First run: " if message.first_run else ""
-        self.status = Text(f"{lead}polling {message.feed_count} feeds…", style="italic")
-
-    def on_poll_skipped(self, message: PollSkipped) -> None:
-        who = f"pid {message.holder_pid}" if message.holder_pid else "another briefer"
-        self.status = Text(f"{who} is polling; its new matches appear here as they land.")
-
-    def on_feeds_polled(self, message: FeedsPolled) -> None:
-        report = message.report
-        failed = [o for o in report.outcomes if o.status is FetchStatus.ERROR]
-        at = self.services.now().strftime("%H:%M")
-        status = Text(f"Polled {len(report.outcomes)} feeds at {at}: ")
-        status.append(f"{report.new_items} new items, {len(report.new_matches)} new matches")
-        if failed:
-            status.append(f"; {len(failed)} failed (f shows why)", style="bold red")
-            lines = [f"{clean(o.title)}: {clean(o.error or 'failed')}" for o in failed[:3]]
-            more = f"\n…and {len(failed) - 3} more" if len(failed) > 3 else ""
-            self.notify(
-                "\n".join(lines) + more,
-                title=f"{len(failed)} feeds failed",
-                severity="warning",
-                markup=False,
-            )
-        self.status = status
-        self.data_changed.publish(None)
-
-    def on_matches_found(self, message: MatchesFound) -> None:
-        titles = {issue.id: issue.title for issue in self.services.issues}
-        best = max(message.matches, key=lambda m: m.score)
-        body = f"{clean(best.title)}\n({titles.get(best.issue_id, best.issue_id)})"
-        count = len(message.matches)
-        self.notify(body, title=f"{count} new match{'es' if count != 1 else ''}", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every worker failure, from any screen, surfaces here."""

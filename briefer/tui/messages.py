@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from briefer.lock import Holder
 from briefer.models import NewMatch, PollReport
 from briefer.store import FeedRow, MatchRow, SearchRow
 from briefer.tui.briefing import IssueQuery, WatchRow
@@ -27,6 +28,8 @@ class PollSkipped(Message):
     """Another process (a running `briefer daemon`) holds the poller lock."""
 
     holder_pid: int | None
+    holder: Holder | None = None  # what its lock file says: its poll in flight, next check
+    asked: bool = False  # the user asked for this poll (a key), not the schedule
 
 
 @dataclass
@@ -59,7 +62,10 @@ class DigestExported(Message):
 
 @dataclass
 class SchedulerPrepared(Message):
-    """The scheduler's modules and the matcher are loaded: starting it is now quick."""
+    """The scheduler is built (a BrieferScheduler; typed loosely so that this module does
+    not load APScheduler): starting it on the loop is now quick."""
+
+    scheduler: object
 
 
 @dataclass
