@@ -16,13 +16,15 @@ import tomllib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from briefer.clock import utcnow
 
 DEMO_POLL_SECONDS = 20.0
 HOST = "127.0.0.1"
@@ -146,10 +148,6 @@ def _item(story: dict[str, Any], entry: dict[str, Any], where: str) -> DemoItem:
     )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class DemoServer:
     """A stdlib HTTP server in a daemon thread; `url_for(slug)` gives each feed's address."""
 
@@ -158,7 +156,7 @@ class DemoServer:
         feeds: list[DemoFeed] | None = None,
         *,
         port: int = 0,
-        now: Callable[[], datetime] = utc_now,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.feeds = {feed.slug: feed for feed in feeds or load_demo_feeds()}
         self.now = now

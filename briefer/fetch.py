@@ -30,6 +30,7 @@ import certifi
 import httpx
 
 from briefer import USER_AGENT
+from briefer.clock import utcnow
 from briefer.models import FeedRequest, FetchResult, FetchStatus
 
 __all__ = ["ACCEPT", "FetchSettings", "Fetcher", "fetch_all"]
@@ -424,7 +425,7 @@ class Fetcher:
     async def _result(self, req: FeedRequest, response: httpx.Response) -> FetchResult:
         code = response.status_code
         h = response.headers
-        now = datetime.now(UTC)
+        now = utcnow()
         base = FetchResult(
             url=req.url,
             status=FetchStatus.ERROR,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefer.clock import utcnow
 from briefer.config import Config
 from briefer.models import PollReport
 from briefer.notify import (
@@ -101,7 +102,7 @@ class NotifyStep:
         settings = self.config.notify
         if not paths or not settings.enabled:
             return
-        if in_quiet_hours(settings.quiet_hours, now or datetime.now(UTC)):
+        if in_quiet_hours(settings.quiet_hours, now or utcnow()):
             return
         await deliver(digest_alert(paths), self.desktop, self.fallback)
 

@@ -6,11 +6,12 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from briefer.clock import utcnow
 from briefer.config import FEED_KINDS, FeedConfig
 from briefer.errors import InputFileError
 
@@ -92,7 +93,7 @@ def to_opml(feeds: Iterable[FeedConfig], *, now: datetime | None = None) -> str:
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = "briefer feeds"
-    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or utcnow())
     body = ET.SubElement(root, "body")
     for feed in feeds:
         attrs = {"type": "rss", "text": feed.title or feed.url, "xmlUrl": feed.url}

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
+from briefer.clock import utcnow
 from briefer.config import Config, FeedConfig
 from briefer.fetch import Fetcher, FetchSettings
 from briefer.match import Matcher
@@ -148,7 +149,7 @@ class Poller:
         on_outcome: OnOutcome | None = None,
     ) -> PollReport:
         """Poll due feeds (or `every` feed, or just `urls`) once and store the results."""
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         self.store.sync_feeds((f.url, f.title) for f in self.config.feeds)
         rows = self.store.feeds()
         if urls is not None:
@@ -194,7 +195,7 @@ class Poller:
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         parsed: ParsedFeed | None = None
         matches: list[list[Match]] | None = None
-        fetched_at = datetime.now(UTC)
+        fetched_at = utcnow()
         if result.status is FetchStatus.OK and result.body is not None:
             work = partial(
                 parse_and_match,

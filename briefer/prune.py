@@ -14,11 +14,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from briefer.clock import utcnow
 from briefer.config import Config
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def prune_database(
     max_age = config.retention.max_age
     if max_age is None:
         return None
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     with Store(config.paths.db) as store:
         pruned = store.prune(now - max_age, pause=pause, should_stop=should_stop)
         pending = int(store.get_meta(PENDING_KEY) or 0) + pruned.items
@@ -104,7 +105,7 @@ class RetentionJob:
 
     def run_if_due(self, now: datetime | None = None) -> PruneReport | None:
         """Blocking: prune if a day has passed since the last prune."""
-        now = now or datetime.now(UTC)
+        now = now or utcnow()
         if self._stop.is_set() or not self.due(now):
             return None
         return prune_database(self.config, now=now, should_stop=self._stop.is_set)
@@ -136,5 +137,5 @@ def schedule_retention(
         IntervalTrigger(seconds=CHECK_SECONDS, jitter=60),
         id="retention",
         name="prune old items",
-        next_run_time=datetime.now(UTC) + FIRST_CHECK,
+        next_run_time=utcnow() + FIRST_CHECK,
     )

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
+from briefer.clock import utcnow
 from briefer.match import Matcher
 from briefer.store import EncodedMatch, MatchChanges, Store, encode_matches
 from briefer.watchlist import Issue
@@ -114,7 +115,7 @@ def rematch(
     interrupt would). `match_batches` matches the stream of batches instead of this process
     (worker processes), yielding each batch with its matches, in order.
     """
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     known = {issue.id for issue in matcher.issues}
     missing = [issue.id for issue in issues if issue.id not in known]
     if missing:

@@ -36,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from briefer.clock import Clock, utcnow
 from briefer.config import Config
 from briefer.errors import BrieferError
 from briefer.lock import Holder, PollerLock
@@ -81,12 +82,7 @@ TICK_JITTER = 5  # seconds; ticks from several processes need not line up
 MISFIRE_GRACE = 3600  # a tick missed while the laptop slept runs once on waking
 DIGEST_MISFIRE_GRACE = 6 * 3600  # a 07:00 digest still gets written at 09:30
 
-Clock = Callable[[], datetime]
 PollFunction = Callable[..., PollReport]  # poll(now, *, every, urls); blocking, in a thread
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TickOutcome(StrEnum):
@@ -219,7 +215,7 @@ class BrieferScheduler:
                 IntervalTrigger(seconds=self.settings.tick_seconds, jitter=TICK_JITTER),
                 id="tick",
                 name="poll due feeds",
-                next_run_time=datetime.now(UTC) if poll_first else None,
+                next_run_time=utcnow() if poll_first else None,
             )
         at = self.config.digest.time
         if self.digest is not None and at is not None:

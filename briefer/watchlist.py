@@ -38,6 +38,13 @@ class IssueLike(Protocol):
     def title(self) -> str: ...
 
 
+class DescribedIssue(IssueLike, Protocol):
+    """An issue the app shows: its id and title, and the paragraph that says what it covers."""
+
+    @property
+    def description(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WeakRule:
     """Terms too broad to count alone: they count only when every named context is present."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from briefer.cli.context import AppContext
+from briefer.clock import utcnow
 from briefer.digest import (
     HasSummary,
     Period,
@@ -121,7 +122,7 @@ def digest(
     if day and since:
         raise click.UsageError("give --date or --since, not both")
     tz = local_tz()
-    now = datetime.now(UTC).astimezone(tz).replace(microsecond=0)
+    now = utcnow().astimezone(tz).replace(microsecond=0)
     known = {issue.id: issue for issue in ctx.issues}
     for issue_id in issue_ids:
         if issue_id not in known:

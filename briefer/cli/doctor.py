@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ import click
 from briefer import __version__
 from briefer.cli.context import AppContext
 from briefer.cli.output import age, size
+from briefer.clock import utcnow
 from briefer.errors import DamagedDatabaseError
 from briefer.notify import probe_channel
 from briefer.store import SCHEMA_VERSION, Store
@@ -35,7 +36,7 @@ def doctor(ctx: AppContext) -> None:
     if not paths.db.exists():
         click.echo("No database yet: run `briefer poll --once` or open the app.")
         return
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         # verify: the integrity check runs before anything is written, and its verdict
         # is what every other command goes by until the next doctor.

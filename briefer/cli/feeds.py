@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
+from briefer.clock import utcnow
 from briefer.config import load_config
 from briefer.feeds_file import add_feed, add_feeds, remove_feed, replace_feeds
 from briefer.opml import read_opml, to_opml
@@ -29,7 +29,7 @@ def list_feeds(ctx: AppContext) -> None:
     config = ctx.config
     with ctx.open_store() as store:
         state = {row.url: row for row in store.feeds()}
-    now = datetime.now(UTC)
+    now = utcnow()
     for feed in config.feeds:
         row = state.get(feed.url)
         title = feed.title or (row.title if row else feed.url)

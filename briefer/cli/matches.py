@@ -9,6 +9,7 @@ import click
 
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
+from briefer.clock import utcnow
 from briefer.store import MatchRow
 
 
@@ -48,7 +49,7 @@ def matches(
             )
         )
         return
-    now = datetime.now(UTC)
+    now = utcnow()
     for i in ids:
         click.secho(f"{known[i].title} ({i}): {len(rows[i])} shown", bold=True)
         if not rows[i]:

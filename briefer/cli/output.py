@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from briefer.clock import utcnow
 from briefer.models import FeedOutcome, FetchStatus
 
 STATUS_WORDS = {
@@ -29,7 +30,7 @@ def outcome_line(o: FeedOutcome) -> str:
 
 
 def age(when: datetime, now: datetime | None = None) -> str:
-    seconds = ((now or datetime.now(UTC)) - when).total_seconds()
+    seconds = ((now or utcnow()) - when).total_seconds()
     if seconds < 0:
         seconds = -seconds
         suffix = "from now"

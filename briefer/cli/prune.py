@@ -3,12 +3,11 @@ giving space back."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from briefer.cli.context import AppContext
 from briefer.cli.output import size
+from briefer.clock import utcnow
 
 
 @click.command()
@@ -32,7 +31,7 @@ def prune(ctx: AppContext, dry_run: bool, vacuum: bool) -> None:
     if max_age is None and not vacuum:
         click.echo("Retention is off ([retention] max_age_days = 0): nothing pruned.")
         return
-    now = datetime.now(UTC)
+    now = utcnow()
     if dry_run:
         if max_age is None:
             click.echo("Retention is off ([retention] max_age_days = 0): nothing would go.")

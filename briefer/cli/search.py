@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import click
 
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
+from briefer.clock import utcnow
 
 
 @click.command()
@@ -43,7 +43,7 @@ def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -
     if not rows:
         click.echo(f"Nothing stored matches {text!r}.")
         return
-    now = datetime.now(UTC)
+    now = utcnow()
     for r in rows:
         issues = f"  [{', '.join(r.issue_ids)}]" if r.issue_ids else ""
         click.echo(f"{r.item.title}{issues}")

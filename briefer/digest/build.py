@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from briefer.clock import utcnow
 from briefer.digest.model import (
     Digest,
     DigestOutlet,
@@ -195,7 +196,7 @@ def build_digest(
     each; `max_per_issue` leaves out all but the best, counting them.
     """
     tz = tz or period.end.tzinfo or local_tz()
-    generated = (now or datetime.now(UTC)).astimezone(tz)
+    generated = (now or utcnow()).astimezone(tz)
     sections = [
         _section(
             store,

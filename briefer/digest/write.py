@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefer.clock import utcnow
 from briefer.digest.build import build_digest
 from briefer.digest.model import Digest, HasSummary
 from briefer.digest.period import default_period, local_tz, record_export
@@ -69,7 +70,7 @@ def write_daily_digest(
     of `config.digest.formats` (then latest.atom).
     """
     tz = tz or local_tz()
-    now = (now or datetime.now(UTC)).astimezone(tz)
+    now = (now or utcnow()).astimezone(tz)
     period = default_period(store, now, tz)
     digest = build_digest(
         store, issues, baselines, period, tz=tz, now=now, full=config.digest.full_stories

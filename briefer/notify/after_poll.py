@@ -17,6 +17,7 @@ from datetime import time as clock_time
 from enum import StrEnum
 from typing import Protocol
 
+from briefer.clock import utcnow
 from briefer.config import Config, NotifySettings
 from briefer.models import NewMatch, StoryMember, StoryRow
 from briefer.notify.alerts import AWAY, NEW, SPREADING, Alert, StoryNews, away_alert, build_alerts
@@ -266,7 +267,7 @@ async def notify_new_matches(
     escape and toast), False when it did not (a log line).
     """
     settings = config.notify
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     result = NotifyResult()
     if not settings.enabled:
         result.disabled = bool(new)

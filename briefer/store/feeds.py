@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from briefer.clock import utcnow
 from briefer.models import FeedRow
 from briefer.store.connection import StoreBase
 from briefer.store.rows import feed_row, to_db_time
@@ -14,7 +14,7 @@ from briefer.store.rows import feed_row, to_db_time
 class FeedsMixin(StoreBase):
     def sync_feeds(self, urls_titles: Iterable[tuple[str, str | None]]) -> None:
         """Make sure every configured feed has a row; removed feeds keep theirs (and items)."""
-        now = to_db_time(datetime.now(UTC))
+        now = to_db_time(utcnow())
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO feeds(url, title, added) VALUES (?, ?, ?) "

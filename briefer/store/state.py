@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from briefer.clock import utcnow
 from briefer.store.connection import StoreBase
 from briefer.store.rows import to_db_time
 
@@ -27,7 +28,7 @@ class StateMixin(StoreBase):
 
     def dismiss(self, item_id: int, issue_id: str, *, now: datetime | None = None) -> None:
         """The user says this item is not relevant to this issue; kept as feedback per term."""
-        at = to_db_time(now or datetime.now(UTC))
+        at = to_db_time(now or utcnow())
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO feedback(item_id, issue_id, verdict, at) "
@@ -58,7 +59,7 @@ class StateMixin(StoreBase):
         return set(ids) - done
 
     def mark_notified(self, item_ids: Iterable[int], *, now: datetime | None = None) -> None:
-        at = to_db_time(now or datetime.now(UTC))
+        at = to_db_time(now or utcnow())
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO item_state(item_id, notified) VALUES (?, ?) "

@@ -11,9 +11,10 @@ dismissed for the issue (`story_dismissals`) is left out whole, with items that 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from briefer.clock import utcnow
 from briefer.models import MatchRow, StoryMember, StoryRow
 from briefer.store.connection import StoreBase
 from briefer.store.rows import (
@@ -138,7 +139,7 @@ class StoryQueriesMixin(StoreBase):
             if limit is not None:
                 sql += " LIMIT :limit"
                 params["limit"] = limit
-        at = now or datetime.now(UTC)
+        at = now or utcnow()
         rows = [_story_row(issue_id, r, at) for r in self.conn.execute(sql, params)]
         if order == "best":
             rows.sort(key=lambda s: (-s.rank, -s.last_update.timestamp(), -s.story_id))

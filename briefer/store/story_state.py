@@ -9,8 +9,9 @@ feedback rows that term statistics count; undoing it removes exactly those rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from briefer.clock import utcnow
 from briefer.store.connection import StoreBase
 from briefer.store.rows import to_db_time
 from briefer.store.story_queries import IN_STORY
@@ -38,7 +39,7 @@ class StoryStateMixin(StoreBase):
 
     def dismiss_story(self, story_id: int, issue_id: str, *, now: datetime | None = None) -> None:
         """Not relevant to this issue: the story is hidden for it, now and as it grows."""
-        at = to_db_time(now or datetime.now(UTC))
+        at = to_db_time(now or utcnow())
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO story_dismissals(story_id, issue_id, at) VALUES (?, ?, ?) "
@@ -101,7 +102,7 @@ class StoryStateMixin(StoreBase):
     ) -> None:
         """`mark_story_notified` for many pairs in one transaction."""
         _check_kind(kind)
-        at = to_db_time(now or datetime.now(UTC))
+        at = to_db_time(now or utcnow())
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO story_notices(story_id, issue_id, kind, at) VALUES (?, ?, ?, ?) "

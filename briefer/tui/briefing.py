@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from briefer.clock import utcnow
 from briefer.store import FeedRow, ItemRow, SearchRow, Store, StoryMember, StoryRow
+from briefer.watchlist import DescribedIssue
 
 if TYPE_CHECKING:
     from briefer.cli.context import AppContext
@@ -27,30 +29,17 @@ STORY_LIMIT = 200  # a screenful many times over; filling a table costs the UI t
 SEARCH_LIMIT = 300  # items; grouped into stories, usually far fewer rows
 
 
-class IssueLike(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Services:
     """The app's view of the world: config, watched issues, baselines, database, clock."""
 
     config: Config
-    issues: Sequence[IssueLike]
+    issues: Sequence[DescribedIssue]
     baselines: dict[str, str]  # issue id -> baseline Markdown with seed citations
     db_path: Path
     matcher_factory: Callable[[], Any] | None = None  # builds a briefer.match.Matcher
     issue_versions: dict[str, str] = field(default_factory=dict)
-    now: Callable[[], datetime] = utc_now
+    now: Callable[[], datetime] = utcnow
 
     @classmethod
     def from_context(cls, ctx: AppContext) -> Services:
@@ -70,7 +59,7 @@ class Services:
     def open_store(self) -> Store:
         return Store(self.db_path)
 
-    def issue(self, issue_id: str) -> IssueLike | None:
+    def issue(self, issue_id: str) -> DescribedIssue | None:
         return next((i for i in self.issues if i.id == issue_id), None)
 
 
@@ -100,7 +89,7 @@ def is_surging(last_day: int, sources: int, week_daily_average: float) -> bool:
     )
 
 
-def watch_rows(store: Store, issues: Sequence[IssueLike], now: datetime) -> list[WatchRow]:
+def watch_rows(store: Store, issues: Sequence[DescribedIssue], now: datetime) -> list[WatchRow]:
     rows = []
     day_ago = now - timedelta(days=1)
     for issue in issues:

@@ -11,13 +11,14 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from briefer.store import StoryRow
-from briefer.tui.briefing import STORY_LIMIT, IssueLike, IssueQuery
+from briefer.tui.briefing import STORY_LIMIT, IssueQuery
 from briefer.tui.text import clean
 from briefer.tui.widgets.baseline_panel import BaselinePanel
 from briefer.tui.widgets.story_table import StoryTable
+from briefer.watchlist import DescribedIssue
 
 
-def issue_heading(issue: IssueLike, query: IssueQuery, count: int | None) -> Text:
+def issue_heading(issue: DescribedIssue, query: IssueQuery, count: int | None) -> Text:
     text = Text(clean(issue.title), style="bold")
     order = "newest first" if query.order == "new" else "best first"
     shown = "starred stories" if query.starred_only else "stories"
@@ -45,7 +46,7 @@ class IssueView(Vertical):
         yield Static(id="empty-note")
         yield StoryTable(id="stories")
 
-    def show_issue(self, issue: IssueLike, query: IssueQuery, baseline: str) -> None:
+    def show_issue(self, issue: DescribedIssue, query: IssueQuery, baseline: str) -> None:
         """Heading and baseline come from files, so they show before any query returns."""
         self._update("issue-heading", issue_heading(issue, query, None))
         description = Text(clean(issue.description), style="italic")
@@ -54,7 +55,7 @@ class IssueView(Vertical):
         self.query_one(BaselinePanel).show(baseline, notes)
 
     def show_stories(
-        self, issue: IssueLike, query: IssueQuery, stories: Sequence[StoryRow], now: datetime
+        self, issue: DescribedIssue, query: IssueQuery, stories: Sequence[StoryRow], now: datetime
     ) -> None:
         self._update("issue-heading", issue_heading(issue, query, len(stories)))
         note = self.query_one("#empty-note", Static)

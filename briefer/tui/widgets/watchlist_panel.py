@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from briefer.tui.briefing import IssueLike, WatchRow
+from briefer.tui.briefing import WatchRow
 from briefer.tui.text import clean, sparkline
+from briefer.watchlist import DescribedIssue
 
 TITLE_WIDTH = 30  # the panel's width in briefer.tcss, less border and padding
 
@@ -37,7 +38,7 @@ class WatchlistPanel(OptionList):
 
     BORDER_TITLE = "Watchlist"
 
-    def __init__(self, issues: Sequence[IssueLike], **kwargs: object) -> None:
+    def __init__(self, issues: Sequence[DescribedIssue], **kwargs: object) -> None:
         options: list[Option | None] = []
         for issue in issues:
             if options:
