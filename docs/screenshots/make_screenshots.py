@@ -2,8 +2,8 @@
 
     .venv/bin/python docs/screenshots/make_screenshots.py
 
-Runs the demo's local feed server, lets the in-app scheduler poll twice, then saves the
-briefing, an item, a search and the feeds screen next to this file.
+Runs the demo's local feed server, lets the in-app scheduler poll three times, then saves
+the briefing, a story, an item, a search and the feeds screen next to this file.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ async def main() -> None:
                 app.save_screenshot(str(HERE / f"{name}.svg"))
 
             await shot("briefing", "down")
-            await shot("item", "enter", "enter")
-            await shot("search", "escape", "slash", *"aranceles", "enter")
+            await shot("story", "enter")
+            await shot("item", "enter")
+            await shot("search", "escape", "escape", "slash", *"aranceles", "enter")
             await shot("feeds", "escape", "f")
 
 
