@@ -7,15 +7,15 @@ all. Used by `briefer match --jsonl` (match_stream) and `briefer rematch`.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import AsyncResult
 from typing import TYPE_CHECKING
 
 from briefer.match import Matcher
+from briefer.workers import can_fork, fork_pool
 
 if TYPE_CHECKING:
     from briefer.rematch import MatchBatches, Matched, Rows
@@ -26,18 +26,12 @@ POOL_MIN_ITEMS = 50_000  # below this, starting workers for a rematch costs more
 
 def worker_count(wanted: int | None) -> int:
     """Processes to use: `wanted`, else one per CPU up to 4; 1 where fork is missing."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     if wanted is not None:
         return wanted
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cpus or 1, 4)
-
-
-@contextmanager
-def fork_pool(workers: int) -> Iterator[Pool]:
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield pool
 
 
 _worker_matcher: Matcher | None = None  # set in the parent before forking workers

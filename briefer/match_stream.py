@@ -19,9 +19,10 @@ from json.encoder import encode_basestring
 from typing import IO, Any
 
 from briefer.match import Matcher
-from briefer.match_pool import fork_pool, worker_count
+from briefer.match_pool import worker_count
 from briefer.models import Match
 from briefer.parse_rules import MAX_SUMMARY, MAX_TITLE
+from briefer.workers import fork_pool
 
 BLOCK = 1 << 20  # bytes of input per batch, about 7,000 headlines: smaller batches cost more
 

@@ -1,4 +1,6 @@
-"""Worker processes that parse and match feed bodies for large polls (poller.parse_pool).
+"""Every worker process briefer starts: parse-and-match workers for large polls
+(poller.parse_pool, from a forkserver) and bulk-matching workers for `match --jsonl` and
+`rematch` (`fork_pool`, forked so each shares the parent's built matcher).
 
 With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll does it
 in-line; processes could pay for their start-up (0.3-0.5 s) and for pickling results back
@@ -11,9 +13,12 @@ daemon have threads, which fork would copy in whatever state they are in. Start 
 server before a TUI takes over the terminal: starting it passes the process's stderr
 along, and inside Textual stderr has no file descriptor.
 
-Workers die with the process that started them: each watches it (a pidfd on Linux), so a
-SIGKILLed poll leaves no worker, and so no forkserver or resource tracker, behind (those
-two exit when the last process holding their pipes is gone).
+Workers of both kinds die with the process that started them: each watches it (a pidfd
+on Linux), so a SIGKILLed poll leaves no worker, and so no forkserver or resource tracker,
+behind (those two exit when the last process holding their pipes is gone).
+
+`fork_pool` forks because the command-line tools that use it run no threads, and a fork
+inherits the built matcher (seconds of work) instead of building one per worker.
 """
 
 from __future__ import annotations
@@ -24,14 +29,17 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import forkserver
+from multiprocessing.pool import Pool
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "POOL_FROM_FEEDS",
     "LazyPool",
+    "can_fork",
+    "fork_pool",
     "pool_wanted",
     "start_worker_server",
     "watch_parent",
@@ -146,3 +154,15 @@ class LazyPool(Executor):
         if pool is not None:
             with contextlib.suppress(Exception):
                 pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def fork_pool(workers: int) -> Iterator[Pool]:
+    """`workers` forked processes that end with this one, even when it is SIGKILLed."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=watch_parent, initargs=(os.getpid(),)) as pool:
+        yield pool

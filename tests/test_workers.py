@@ -159,3 +159,40 @@ def test_a_shut_down_pool_refuses_work() -> None:
     pool.shutdown()
     with pytest.raises(RuntimeError):
         pool.submit(abs, -1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_sigkilled_match_leaves_no_forked_worker_behind(tmp_path: Path) -> None:
+    """`match --jsonl` forks its workers (they share the built matcher); they end with it."""
+    home = tmp_path
+    (home / "config.toml").write_text("feeds = []\n")
+    env = {**os.environ, "BRIEFER_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefer", "match", "--jsonl", "-", "--workers", "2"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    leftovers: list[int] = []
+    try:
+        assert proc.stdin is not None
+        line = b'{"id": 1, "title": "Aranceles a Mexico por el acero y el aluminio"}\n'
+        # Three blocks' worth starts the pool; the input stays open, so the run is mid-way.
+        proc.stdin.write(line * (3 * (1 << 20) // len(line)))
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while len(processes_of(home)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(processes_of(home)) >= 3, "the match never forked its workers"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while processes_of(home) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leftovers = processes_of(home)
+        assert leftovers == [], "forked workers outlived the match"
+    finally:
+        proc.kill()
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
