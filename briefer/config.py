@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -20,6 +19,7 @@ import platformdirs
 
 from briefer import resources
 from briefer.errors import ConfigError
+from briefer.toml_file import Table, TomlFile, read_toml
 
 APP_NAME = "briefer"
 DIGEST_FORMATS = ("md", "html", "json", "atom")
@@ -141,17 +141,17 @@ class Config:
 def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
     """Read the bundled defaults, then the user's file if it exists; the user's keys win."""
     defaults = defaults or resources.default_config()
-    raw = read_toml(defaults)
+    origin = read_toml(defaults, ConfigError)
+    raw = origin.data
     sources = [defaults]
     if paths.config_file.is_file():
-        user = read_toml(paths.config_file)
-        _check_tables(user, paths.config_file)
-        raw = _merge(raw, user)
+        origin = read_toml(paths.config_file, ConfigError)
+        _check_tables(origin)
+        raw = _merge(raw, origin.data)
         sources.append(paths.config_file)
     elif paths.config_file.exists():
         raise ConfigError(paths.config_file, None, "expected a file, found a folder")
     # Errors name the file the offending key came from: the user's when they set it.
-    origin = sources[-1]
     return Config(
         paths=paths,
         poll=_poll(raw.get("poll", {}), origin),
@@ -166,50 +166,20 @@ def load_config(paths: Paths, *, defaults: Path | None = None) -> Config:
 TABLES = ("poll", "notify", "digest", "retention", "feeds")
 
 
-def _check_tables(data: dict[str, Any], path: Path) -> None:
+def _check_tables(file: TomlFile) -> None:
     """A misspelt table ([pol], [[feed]]) would otherwise be ignored without a word."""
-    for name in data:
+    for name in file.data:
         if name in TABLES:
             continue
-        kind = "table" if isinstance(data[name], dict | list) else "setting"
+        kind = "table" if isinstance(file.data[name], dict | list) else "setting"
         close = difflib.get_close_matches(name, TABLES, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        where = _line_of_table(path, name)
+        line = file.line_of(name)
         raise ConfigError(
-            path, where, f"unknown {kind} '{name}' ({hint}known: {', '.join(TABLES)})"
+            file.path,
+            f"line {line}" if line else None,
+            f"unknown {kind} '{name}' ({hint}known: {', '.join(TABLES)})",
         )
-
-
-def _line_of_table(path: Path, name: str) -> str | None:
-    header = re.compile(rf"\s*(\[\[?\s*{re.escape(name)}\s*[\].]|{re.escape(name)}\s*[=.])")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for number, line in enumerate(lines, start=1):
-        if header.match(line):
-            return f"line {number}"
-    return None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, None, "file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, None, "not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(path, None, f"cannot read it ({exc.strerror})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib says "Invalid value (at line 3, column 9)": lift the place out.
-        text = str(exc)
-        place = re.search(r"\(at line (\d+), column \d+\)$", text)
-        where = f"line {place.group(1)}" if place else None
-        problem = text[: place.start()].strip() if place else text
-        raise ConfigError(path, where, f"not valid TOML ({problem.lower()})") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -223,54 +193,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class _Table:
-    """Typed reads from one TOML table, with errors that name the key."""
-
-    def __init__(self, data: Any, name: str, origin: Path) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(origin, f"[{name}]", "expected a table")
-        self.data = data
-        self.name = name
-        self.origin = origin
-
-    def fail(self, key: str, expected: str) -> ConfigError:
-        return ConfigError(self.origin, f"key '{self.name}.{key}'", expected)
-
-    def number(self, key: str, default: float, *, low: float, high: float) -> float:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}")
-        return float(value)
-
-    def integer(self, key: str, default: int, *, low: int, high: int) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(key, f"expected a whole number from {low} to {high}, got {value!r}")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
-        return value
-
-    def string(self, key: str, default: str) -> str:
-        value = self.data.get(key, default)
-        if not isinstance(value, str):
-            raise self.fail(key, f"expected text in quotes, got {value!r}")
-        return value.strip()
-
-    def check_known(self, known: set[str]) -> None:
-        for key in self.data:
-            if key not in known:
-                names = ", ".join(sorted(known))
-                raise self.fail(key, f"unknown setting (known: {names})")
-
-
-def _poll(data: Any, origin: Path) -> PollSettings:
-    t = _Table(data, "poll", origin)
+def _poll(data: Any, origin: TomlFile) -> PollSettings:
+    t = origin.table(data, "poll")
     t.check_known({"interval_minutes", "concurrency", "per_host", "timeout_seconds", "max_feed_mb"})
     return PollSettings(
         interval_minutes=t.integer("interval_minutes", 30, low=5, high=24 * 60),
@@ -284,15 +208,15 @@ def _poll(data: Any, origin: Path) -> PollSettings:
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def _clock(t: _Table, key: str, value: str) -> time:
+def _clock(t: Table, key: str, value: str) -> time:
     m = _CLOCK.match(value.strip())
     if not m:
         raise t.fail(key, f'expected a 24-hour time like "07:00", got "{value}"')
     return time(int(m.group(1)), int(m.group(2)))
 
 
-def _notify(data: Any, origin: Path) -> NotifySettings:
-    t = _Table(data, "notify", origin)
+def _notify(data: Any, origin: TomlFile) -> NotifySettings:
+    t = origin.table(data, "notify")
     t.check_known({"enabled", "min_score", "quiet_hours", "issues", "spreading_outlets"})
     quiet = t.string("quiet_hours", "")
     quiet_hours = None
@@ -306,7 +230,7 @@ def _notify(data: Any, origin: Path) -> NotifySettings:
     if not isinstance(issues, dict):
         raise t.fail("issues", "expected tables like [notify.issues.tariffs]")
     for issue_id, table in issues.items():
-        sub = _Table(table, f"notify.issues.{issue_id}", origin)
+        sub = origin.table(table, f"notify.issues.{issue_id}")
         sub.check_known({"min_score"})
         per_issue[issue_id] = sub.number("min_score", 70, low=0, high=100)
     return NotifySettings(
@@ -318,8 +242,8 @@ def _notify(data: Any, origin: Path) -> NotifySettings:
     )
 
 
-def _digest(data: Any, origin: Path) -> DigestSettings:
-    t = _Table(data, "digest", origin)
+def _digest(data: Any, origin: TomlFile) -> DigestSettings:
+    t = origin.table(data, "digest")
     t.check_known({"time", "folder", "formats", "full_stories"})
     at = t.string("time", "")
     folder = t.string("folder", "")
@@ -346,8 +270,8 @@ MIN_RETENTION_DAYS = 7
 MAX_RETENTION_DAYS = 3650
 
 
-def _retention(data: Any, origin: Path) -> RetentionSettings:
-    t = _Table(data, "retention", origin)
+def _retention(data: Any, origin: TomlFile) -> RetentionSettings:
+    t = origin.table(data, "retention")
     t.check_known({"max_age_days"})
     days = t.data.get("max_age_days", 180)
     if (
@@ -363,12 +287,12 @@ def _retention(data: Any, origin: Path) -> RetentionSettings:
     return RetentionSettings(max_age_days=days)
 
 
-def _feeds(data: Any, origin: Path) -> tuple[FeedConfig, ...]:
+def _feeds(data: Any, origin: TomlFile) -> tuple[FeedConfig, ...]:
     if not isinstance(data, list):
-        raise ConfigError(origin, "[[feeds]]", "expected a list of [[feeds]] tables")
+        raise ConfigError(origin.path, "[[feeds]]", "expected a list of [[feeds]] tables")
     feeds: dict[str, FeedConfig] = {}
     for n, entry in enumerate(data, start=1):
-        t = _Table(entry, f"feeds[{n}]", origin)
+        t = origin.table(entry, f"feeds[{n}]")
         t.check_known({"url", "title", "lang", "kind", "interval_minutes", "enabled"})
         url = t.string("url", "")
         if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):

@@ -16,8 +16,9 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from briefer import resources
-from briefer.config import FeedConfig, read_toml
+from briefer.config import FeedConfig
 from briefer.errors import ConfigError
+from briefer.toml_file import read_toml
 
 _HTTP = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 
@@ -33,7 +34,9 @@ def check_url(url: str) -> str:
 
 def _load(config_file: Path, defaults: Path) -> tomlkit.TOMLDocument:
     if config_file.is_file():
-        read_toml(config_file)  # a clear error for a broken file before tomlkit sees it
+        read_toml(
+            config_file, ConfigError
+        )  # a clear error for a broken file before tomlkit sees it
         doc = tomlkit.parse(config_file.read_text(encoding="utf-8"))
         if "feeds" not in doc:
             bundled = tomlkit.parse(defaults.read_text(encoding="utf-8"))
