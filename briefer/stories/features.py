@@ -43,11 +43,17 @@ _EXPLAINER = re.compile(
 )
 
 
+# Concepts of a headline that answers another actor's act ("X responds to", "X welcomes"):
+# a reaction is its own story unless the headline is mainly the event (STORIES.md).
+REACTIONS = frozenset({"~respond", "~welcome"})
+
+
 @dataclass(frozen=True, slots=True)
 class Features:
     weights: dict[str, float]  # feature -> weight within this item
     key: str  # the folded title, for comparing near-identical headlines
     explainer: bool = False  # explains or asks rather than reports
+    reaction: bool = False  # answers or welcomes another's act (see REACTIONS)
 
 
 def _number(digits: str, percent: bool) -> str:
@@ -128,4 +134,10 @@ def features(item: StoryItem) -> Features:
     if summary and not title_key(summary).startswith(key[:40]):
         for word in _words(summary, lang):
             weights.setdefault(word, SUMMARY_WEIGHT)
-    return Features(weights, key, bool(_EXPLAINER.match(item.title.strip())))
+    title_words = _words(item.title, lang)
+    return Features(
+        weights,
+        key,
+        bool(_EXPLAINER.match(item.title.strip())),
+        not REACTIONS.isdisjoint(title_words),
+    )

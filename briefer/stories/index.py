@@ -19,6 +19,10 @@ How an item is compared
   linearly to DECAY less at the window's edge. Items in different languages share fewer
   features for the same event (names, numbers and glossary words), so their similarity
   counts CROSS_LANGUAGE times more. Near-identical titles with the same figures are copies.
+- Figures that disagree (NUMBER_CLASH) count against a candidate item and against the
+  story it belongs to: joining an item joins its story. A reaction to another actor's act
+  next to a report of the act, or an explainer next to a report, counts less (REACTION,
+  EXPLAINER): STORIES.md makes them stories of their own.
 - With `merge` (batch mode), a story that grew is also compared with the other open
   stories, centroid to centroid, and merged into the earlier one when they reach MERGE:
   two halves of one event told in different words meet once each has a few items.
@@ -40,7 +44,7 @@ from briefer.stories.item import WINDOW, StoryId, StoryItem
 
 __all__ = ["StoryIndex"]
 
-THRESHOLD = 0.32  # similarity at which an item joins a story
+THRESHOLD = 0.34  # similarity at which an item joins a story
 MERGE = 0.45  # centroid similarity at which two open stories become one (batch)
 IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
@@ -61,6 +65,8 @@ NUMBER_CLASH = 0.3
 # An explainer or column next to a report of the event (see features._EXPLAINER).
 EXPLAINER = 0.6
 MERGE_FADE = 1.0
+# A reaction to an act next to a report of the act (see features.REACTIONS).
+REACTION = 0.7
 
 
 @dataclass(slots=True)
@@ -72,6 +78,7 @@ class _Entry:
     numbers: frozenset[str]
     lang: str
     explainer: bool
+    reaction: bool
 
 
 @dataclass(slots=True)
@@ -82,6 +89,7 @@ class _Story:
     first: float  # earliest item's time
     last: float  # latest item's time
     numbers: set[str]  # figures its items give
+    reactions: int = 0  # items that react to another's act
 
 
 def _prune(story: _Story) -> None:
@@ -156,7 +164,9 @@ class StoryIndex:
         at = item.published.timestamp()
         numbers = frozenset(f for f in raw if f.startswith("#"))
         if story is None:
-            story = self._best(weights, found.key, numbers, at, item.lang, found.explainer)
+            story = self._best(
+                weights, found.key, numbers, at, item.lang, found.explainer, found.reaction
+            )
             if story is None:
                 story = item.id
         else:
@@ -164,11 +174,12 @@ class StoryIndex:
         seq = self._next
         self._next += 1
         self._entries[seq] = _Entry(
-            story, at, weights, found.key, numbers, item.lang, found.explainer
+            story, at, weights, found.key, numbers, item.lang, found.explainer, found.reaction
         )
         for f, w in weights.items():
             self._postings.setdefault(f, []).append((seq, w))
         self._grow(story, weights, numbers, at)
+        self._stories[story].reactions += found.reaction
         if self.merge and self._stories[story].size in _MERGE_AT:
             self._merge_into_earlier(story, at)
         return self.root(story)
@@ -219,6 +230,7 @@ class StoryIndex:
         at: float,
         lang: str,
         explainer: bool,
+        reaction: bool,
     ) -> StoryId | None:
         span = self.window.total_seconds()
         top = self._candidates(weights)
@@ -234,13 +246,17 @@ class StoryIndex:
                 score *= CROSS_LANGUAGE
             elif numbers == entry.numbers and key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
                 score = max(score, 1.0)
-            if _clash(numbers, entry.numbers):
+            root = self.root(entry.story)
+            # Joining an item joins its story: the story's figures must agree too.
+            if _clash(numbers, entry.numbers) or _clash(numbers, self._stories[root].numbers):
                 score *= NUMBER_CLASH
             if explainer != entry.explainer:
                 score *= EXPLAINER
+            if reaction != entry.reaction:
+                score *= REACTION
             score *= self._fade(gap)
             if score > best:
-                best, best_story = score, self.root(entry.story)
+                best, best_story = score, root
         for story in {self.root(self._entries[seq].story) for seq in top}:
             known = self._stories[story]
             gap = min(abs(at - known.first), abs(at - known.last))
@@ -251,6 +267,8 @@ class StoryIndex:
                 score *= NUMBER_CLASH
             if explainer:
                 score *= EXPLAINER
+            if reaction != (2 * known.reactions > known.size):
+                score *= REACTION
             if score > best:
                 best, best_story = score, story
         return best_story
@@ -290,6 +308,7 @@ class StoryIndex:
         a.size += b.size
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         a.numbers.update(b.numbers)
+        a.reactions += b.reactions
         self._merged[gone] = keep
 
     def forget_before(self, when: datetime) -> None:
