@@ -55,7 +55,7 @@ NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
 MAX_POSTINGS = 100  # features held by more items are not used to find candidates
 CANDIDATES = 15  # candidates scored in full
-QUERY_FEATURES = 6  # an item's strongest features find its candidates
+QUERY_FEATURES = 10  # an item's strongest features find its candidates
 # Sizes at which a growing story looks for a partner (each doubling: its centroid has
 # changed enough to be worth comparing again, at a cost logarithmic in its size).
 _MERGE_AT = frozenset(2**k for k in range(1, 20)) | {3}
@@ -67,6 +67,9 @@ EXPLAINER = 0.6
 MERGE_FADE = 1.0
 # A reaction to an act next to a report of the act (see features.REACTIONS).
 REACTION = 0.7
+# A story's centroid gathers the words its outlets use: matching it is better evidence than
+# matching one item, so it counts this much more (above about 1.15 unrelated items drift in).
+CENTROID_BOOST = 1.1
 
 
 @dataclass(slots=True)
@@ -269,6 +272,7 @@ class StoryIndex:
                 score *= EXPLAINER
             if reaction != (2 * known.reactions > known.size):
                 score *= REACTION
+            score *= CENTROID_BOOST
             if score > best:
                 best, best_story = score, story
         return best_story
