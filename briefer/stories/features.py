@@ -37,8 +37,10 @@ _NUMBER = re.compile(
 # about ...", "Análisis: ..."): an explainer or column is its own story, even when it uses
 # the event's words.
 _EXPLAINER = re.compile(
-    r"^(?:[^:¿?]{1,25}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know)\b|how\b|c[oó]mo\b|"
-    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b)",
+    r"^(?:[^:¿?]{1,45}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know|we know)\b|how\b|c[oó]mo\b|"
+    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b|"
+    r"who (?:is|are)\b|qui[eé]n(?:es)? (?:es|son)\b|historia\b|history\b|perfil\b|profile\b|"
+    r"claves\b|lo que sabemos\b)",
     re.IGNORECASE,
 )
 
@@ -46,6 +48,10 @@ _EXPLAINER = re.compile(
 # Concepts of a headline that answers another actor's act ("X responds to", "X welcomes"):
 # a reaction is its own story unless the headline is mainly the event (STORIES.md).
 REACTIONS = frozenset({"~respond", "~welcome"})
+# Rejecting or denying is a reaction when what is rejected is someone's words ("rechaza
+# acusaciones"); rejecting an act of one's own ("rechaza renovar") reports the act.
+_REBUTTALS = frozenset({"~reject"})
+_WORDS_OF_OTHERS = frozenset({"~accuse", "~statement"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,13 @@ def _feature(word: str, original: str, lang: str) -> str:
     return word[:PREFIX] if word.isalpha() else word
 
 
+def _reacts(words: list[str]) -> bool:
+    """The headline answers another actor's act or words."""
+    if not REACTIONS.isdisjoint(words):
+        return True
+    return not _REBUTTALS.isdisjoint(words) and not _WORDS_OF_OTHERS.isdisjoint(words)
+
+
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
     return " ".join(fold(m.group()) for m in TOKEN.finditer(title))
@@ -139,5 +152,5 @@ def features(item: StoryItem) -> Features:
         weights,
         key,
         bool(_EXPLAINER.match(item.title.strip())),
-        not REACTIONS.isdisjoint(title_words),
+        _reacts(title_words),
     )

@@ -174,6 +174,7 @@ _GROUPS: dict[str, str] = {
     "result": "result* resultado*",
     "support": "support* apoyo* apoya apoyan respald*",
     "respond": "respond* respuesta* responde responden reply replies answer*",
+    "statement": "statement* declaracion* remark* senalamiento* dichos",
     "welcome": "welcom* celebra celebran celebro prais* elogi* aplaud* applaud*",
     "demand": "demand* exig* exige exigen",
     "seek": "seek seeks sought busca buscan",
