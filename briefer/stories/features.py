@@ -133,13 +133,23 @@ def _reacts(words: list[str]) -> bool:
 
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
-    return " ".join(fold(m.group()) for m in TOKEN.finditer(title))
+    folded = _FOLDED
+    out = []
+    for word in TOKEN.findall(title):
+        found = folded.get(word)
+        if found is None:
+            if len(folded) > _CACHE_LIMIT:
+                folded.clear()
+            found = folded[word] = fold(word)
+        out.append(found)
+    return " ".join(out)
 
 
 def features(item: StoryItem) -> Features:
     lang = item.lang or language(item.title)
     weights: dict[str, float] = {}
-    for word in _words(item.title, lang):
+    title_words = _words(item.title, lang)
+    for word in title_words:
         weights[word] = NUMBER_WEIGHT if word.startswith("#") else 1.0
     key = title_key(item.title)
     summary = item.summary[:_SUMMARY_CHARS]
@@ -147,7 +157,6 @@ def features(item: StoryItem) -> Features:
     if summary and not title_key(summary).startswith(key[:40]):
         for word in _words(summary, lang):
             weights.setdefault(word, SUMMARY_WEIGHT)
-    title_words = _words(item.title, lang)
     return Features(
         weights,
         key,

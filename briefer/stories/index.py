@@ -120,7 +120,8 @@ def _clash(a: Set[str], b: Set[str]) -> bool:
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(f, 0.0) for f, w in a.items())
+    get = b.get
+    return sum([w * get(f, 0.0) for f, w in a.items()])
 
 
 @dataclass(slots=True)
