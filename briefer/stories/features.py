@@ -78,12 +78,16 @@ def _words(text: str, lang: str) -> list[str]:
     if sum(map(str.isupper, text)) > 0.6 * sum(map(str.isalpha, text)):
         text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
-    for original in TOKEN.findall(text):
+    tokens = TOKEN.findall(text)
+    for n, original in enumerate(tokens):
         word = _FOLDED.get(original)
         if word is None:
             if len(_FOLDED) > _CACHE_LIMIT:
                 _FOLDED.clear()
             word = _FOLDED[original] = fold(original)
+        if word in _DECLINE and n + 1 < len(tokens) and tokens[n + 1].lower() == "to":
+            out.append("~reject")  # "declines to renew" refuses; "a decline in" falls
+            continue
         acronym = original.replace(".", "").isupper()
         if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
             continue
@@ -107,6 +111,8 @@ def _words(text: str, lang: str) -> list[str]:
             out.append(feature)
     return out
 
+
+_DECLINE = frozenset({"decline", "declines", "declined", "declining"})
 
 # word -> feature, remembered: headlines repeat their words, and the glossary's prefix
 # look-up is most of the cost of reading one.
