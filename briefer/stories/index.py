@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -104,6 +105,9 @@ def _prune(story: _Story) -> None:
     story.norm2 = sum(w * w for w in story.centroid.values())
 
 
+_YEAR = re.compile(r"#(?:19|20)\d\d")
+
+
 def _clash(a: Set[str], b: Set[str]) -> bool:
     """Both give figures and none agree: likely two reports ("58%" vs "48%", "the 10th" vs
     "the 11th"). Percentages are compared with percentages when both give some, since a
@@ -114,6 +118,11 @@ def _clash(a: Set[str], b: Set[str]) -> bool:
     pb = {f for f in b if f.endswith("%")}
     if pa and pb:
         return not pa & pb
+    # A year is context shared by most of a season's reports, not what tells one apart.
+    ya = {f for f in a if not _YEAR.fullmatch(f)}
+    yb = {f for f in b if not _YEAR.fullmatch(f)}
+    if ya and yb:
+        return not ya & yb
     return not a & b
 
 
