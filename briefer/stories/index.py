@@ -66,10 +66,6 @@ NUMBER_CLASH = 0.3
 # An explainer or column next to a report of the event (see features._EXPLAINER).
 EXPLAINER = 0.6
 MERGE_FADE = 1.0
-# The same page listed again after the window closed (a think tank's feed re-listing an old
-# report) is still its story: a long title seen before, word for word, joins it.
-REPOST_CHARS = 30
-MAX_REPOSTS = 50_000
 # A reaction to an act next to a report of the act (see features.REACTIONS).
 REACTION = 0.7
 # A story's centroid gathers the words its outlets use: matching it is better evidence than
@@ -151,8 +147,6 @@ class StoryIndex:
     _next: int = 0
     _stories: dict[StoryId, _Story] = field(default_factory=dict)
     _merged: dict[StoryId, StoryId] = field(default_factory=dict)  # story -> story it joined
-    # folded title -> its latest story, kept past the window (least recently seen dropped)
-    _reposts: dict[str, StoryId] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -186,20 +180,10 @@ class StoryIndex:
             story = self._best(
                 weights, found.key, numbers, at, item.lang, found.explainer, found.reaction
             )
-            if story is None and len(found.key) >= REPOST_CHARS:
-                story = self._reposts.get(found.key)
-                if story is not None:
-                    story = self.root(story)
             if story is None:
                 story = item.id
         else:
             story = self.root(story)
-        if len(found.key) >= REPOST_CHARS:
-            reposts = self._reposts
-            reposts.pop(found.key, None)
-            reposts[found.key] = story
-            if len(reposts) > MAX_REPOSTS:
-                del reposts[next(iter(reposts))]
         seq = self._next
         self._next += 1
         self._entries[seq] = _Entry(
