@@ -153,4 +153,4 @@ def test_dev_week_pairwise_f1_stays_above_its_floor() -> None:
     assert _pairwise_f1(gold, stories_of(parsed)) >= PAIRWISE_FLOOR
 
 
-PAIRWISE_FLOOR = 0.58
+PAIRWISE_FLOOR = 0.67

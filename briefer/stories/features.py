@@ -37,10 +37,21 @@ _NUMBER = re.compile(
 # about ...", "Análisis: ..."): an explainer or column is its own story, even when it uses
 # the event's words.
 _EXPLAINER = re.compile(
-    r"^(?:[^:¿?]{1,25}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know)\b|how\b|c[oó]mo\b|"
-    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b)",
+    r"^(?:[^:¿?]{1,45}:\s*)?(?:¿|qu[eé] es\b|what (?:is|to know|we know)\b|how\b|c[oó]mo\b|"
+    r"por qu[eé]\b|why\b|opini[oó]n\b|an[aá]lisis\b|analysis\b|column\b|explainer\b|"
+    r"who (?:is|are)\b|qui[eé]n(?:es)? (?:es|son)\b|historia\b|history\b|perfil\b|profile\b|"
+    r"claves\b|lo que sabemos\b)",
     re.IGNORECASE,
 )
+
+
+# Concepts of a headline that answers another actor's act ("X responds to", "X welcomes"):
+# a reaction is its own story unless the headline is mainly the event (STORIES.md).
+REACTIONS = frozenset({"~respond", "~welcome"})
+# Rejecting or denying is a reaction when what is rejected is someone's words ("rechaza
+# acusaciones"); rejecting an act of one's own ("rechaza renovar") reports the act.
+_REBUTTALS = frozenset({"~reject"})
+_WORDS_OF_OTHERS = frozenset({"~accuse", "~statement"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,7 @@ class Features:
     weights: dict[str, float]  # feature -> weight within this item
     key: str  # the folded title, for comparing near-identical headlines
     explainer: bool = False  # explains or asks rather than reports
+    reaction: bool = False  # answers or welcomes another's act (see REACTIONS)
 
 
 def _number(digits: str, percent: bool) -> str:
@@ -66,12 +78,16 @@ def _words(text: str, lang: str) -> list[str]:
     if sum(map(str.isupper, text)) > 0.6 * sum(map(str.isalpha, text)):
         text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
-    for original in TOKEN.findall(text):
+    tokens = TOKEN.findall(text)
+    for n, original in enumerate(tokens):
         word = _FOLDED.get(original)
         if word is None:
             if len(_FOLDED) > _CACHE_LIMIT:
                 _FOLDED.clear()
             word = _FOLDED[original] = fold(original)
+        if word in _DECLINE and n + 1 < len(tokens) and tokens[n + 1].lower() == "to":
+            out.append("~reject")  # "declines to renew" refuses; "a decline in" falls
+            continue
         acronym = original.replace(".", "").isupper()
         if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
             continue
@@ -96,6 +112,8 @@ def _words(text: str, lang: str) -> list[str]:
     return out
 
 
+_DECLINE = frozenset({"decline", "declines", "declined", "declining"})
+
 # word -> feature, remembered: headlines repeat their words, and the glossary's prefix
 # look-up is most of the cost of reading one.
 _FEATURE: dict[tuple[str, str, str], str] = {}
@@ -112,15 +130,32 @@ def _feature(word: str, original: str, lang: str) -> str:
     return word[:PREFIX] if word.isalpha() else word
 
 
+def _reacts(words: list[str]) -> bool:
+    """The headline answers another actor's act or words."""
+    if not REACTIONS.isdisjoint(words):
+        return True
+    return not _REBUTTALS.isdisjoint(words) and not _WORDS_OF_OTHERS.isdisjoint(words)
+
+
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
-    return " ".join(fold(m.group()) for m in TOKEN.finditer(title))
+    folded = _FOLDED
+    out = []
+    for word in TOKEN.findall(title):
+        found = folded.get(word)
+        if found is None:
+            if len(folded) > _CACHE_LIMIT:
+                folded.clear()
+            found = folded[word] = fold(word)
+        out.append(found)
+    return " ".join(out)
 
 
 def features(item: StoryItem) -> Features:
     lang = item.lang or language(item.title)
     weights: dict[str, float] = {}
-    for word in _words(item.title, lang):
+    title_words = _words(item.title, lang)
+    for word in title_words:
         weights[word] = NUMBER_WEIGHT if word.startswith("#") else 1.0
     key = title_key(item.title)
     summary = item.summary[:_SUMMARY_CHARS]
@@ -128,4 +163,9 @@ def features(item: StoryItem) -> Features:
     if summary and not title_key(summary).startswith(key[:40]):
         for word in _words(summary, lang):
             weights.setdefault(word, SUMMARY_WEIGHT)
-    return Features(weights, key, bool(_EXPLAINER.match(item.title.strip())))
+    return Features(
+        weights,
+        key,
+        bool(_EXPLAINER.match(item.title.strip())),
+        _reacts(title_words),
+    )

@@ -65,8 +65,10 @@ _GROUPS: dict[str, str] = {
     "meeting": "meet meets meeting* met reunion* reune reunen encuentro*",
     "visit": "visit* visita*",
     "announce": "announc* anunci*",
-    "reject": "reject* rechaz*",
-    "deny": "deny denies denied niega niegan nego",
+    # Refusing, rejecting and denying are one act in headlines ("se niega a renovar",
+    # "refuses to renew", "declina extender"); English "declines" stays a decrease.
+    "reject": "reject* rechaz* refus* deny denies denied niega niegan nego negarse"
+    " declina declinan declino",
     "threat": "threat* amenaz*",
     "warn": "warn* advier* advert* alert*",
     "propose": "propos* propon* propuesta* propuesto*",
@@ -136,6 +138,8 @@ _GROUPS: dict[str, str] = {
     "postpone": "postpon* pospon* delay* retras* aplaz*",
     "cancel": "cancel*",
     "suspend": "suspend* suspen*",
+    "withdraw": "withdraw* retira retiran retiro retirarse salir saldra saldran exit exits quit"
+    " quits abandon*",
     "launch": "launch* lanza lanzan lanzo lanzamiento*",
     "begin": "begin* begun start starts started inicia inician inicio arranca arrancan"
     " comienza comienzan",
@@ -170,6 +174,8 @@ _GROUPS: dict[str, str] = {
     "result": "result* resultado*",
     "support": "support* apoyo* apoya apoyan respald*",
     "respond": "respond* respuesta* responde responden reply replies answer*",
+    "statement": "statement* declaracion* remark* senalamiento* dichos",
+    "welcome": "welcom* celebra celebran celebro prais* elogi* aplaud* applaud*",
     "demand": "demand* exig* exige exigen",
     "seek": "seek seeks sought busca buscan",
     "restrict": "restrict* restring* restricc*",

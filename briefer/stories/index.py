@@ -19,6 +19,10 @@ How an item is compared
   linearly to DECAY less at the window's edge. Items in different languages share fewer
   features for the same event (names, numbers and glossary words), so their similarity
   counts CROSS_LANGUAGE times more. Near-identical titles with the same figures are copies.
+- Figures that disagree (NUMBER_CLASH) count against a candidate item and against the
+  story it belongs to: joining an item joins its story. A reaction to another actor's act
+  next to a report of the act, or an explainer next to a report, counts less (REACTION,
+  EXPLAINER): STORIES.md makes them stories of their own.
 - With `merge` (batch mode), a story that grew is also compared with the other open
   stories, centroid to centroid, and merged into the earlier one when they reach MERGE:
   two halves of one event told in different words meet once each has a few items.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -40,7 +45,7 @@ from briefer.stories.item import WINDOW, StoryId, StoryItem
 
 __all__ = ["StoryIndex"]
 
-THRESHOLD = 0.32  # similarity at which an item joins a story
+THRESHOLD = 0.34  # similarity at which an item joins a story
 MERGE = 0.45  # centroid similarity at which two open stories become one (batch)
 IDF_POWER = 0.4  # 1 is plain IDF; lower flattens it
 CROSS_LANGUAGE = 1.25  # English vs Spanish share fewer features for the same event
@@ -51,7 +56,7 @@ NEAR_COPY = 92.0  # rapidfuzz ratio of folded titles that makes two items copies
 IDF_PRIOR = 20  # pseudo-items: while the index holds few items, no feature looks common
 MAX_POSTINGS = 100  # features held by more items are not used to find candidates
 CANDIDATES = 15  # candidates scored in full
-QUERY_FEATURES = 6  # an item's strongest features find its candidates
+QUERY_FEATURES = 10  # an item's strongest features find its candidates
 # Sizes at which a growing story looks for a partner (each doubling: its centroid has
 # changed enough to be worth comparing again, at a cost logarithmic in its size).
 _MERGE_AT = frozenset(2**k for k in range(1, 20)) | {3}
@@ -61,6 +66,11 @@ NUMBER_CLASH = 0.3
 # An explainer or column next to a report of the event (see features._EXPLAINER).
 EXPLAINER = 0.6
 MERGE_FADE = 1.0
+# A reaction to an act next to a report of the act (see features.REACTIONS).
+REACTION = 0.7
+# A story's centroid gathers the words its outlets use: matching it is better evidence than
+# matching one item, so it counts this much more (above about 1.15 unrelated items drift in).
+CENTROID_BOOST = 1.1
 
 
 @dataclass(slots=True)
@@ -72,6 +82,7 @@ class _Entry:
     numbers: frozenset[str]
     lang: str
     explainer: bool
+    reaction: bool
 
 
 @dataclass(slots=True)
@@ -82,6 +93,7 @@ class _Story:
     first: float  # earliest item's time
     last: float  # latest item's time
     numbers: set[str]  # figures its items give
+    reactions: int = 0  # items that react to another's act
 
 
 def _prune(story: _Story) -> None:
@@ -91,6 +103,9 @@ def _prune(story: _Story) -> None:
     kept = sorted(c, key=c.__getitem__, reverse=True)[:CENTROID_FEATURES]
     story.centroid = {f: c[f] for f in kept}
     story.norm2 = sum(w * w for w in story.centroid.values())
+
+
+_YEAR = re.compile(r"#(?:19|20)\d\d")
 
 
 def _clash(a: Set[str], b: Set[str]) -> bool:
@@ -103,13 +118,19 @@ def _clash(a: Set[str], b: Set[str]) -> bool:
     pb = {f for f in b if f.endswith("%")}
     if pa and pb:
         return not pa & pb
+    # A year is context shared by most of a season's reports, not what tells one apart.
+    ya = {f for f in a if not _YEAR.fullmatch(f)}
+    yb = {f for f in b if not _YEAR.fullmatch(f)}
+    if ya and yb:
+        return not ya & yb
     return not a & b
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(f, 0.0) for f, w in a.items())
+    get = b.get
+    return sum([w * get(f, 0.0) for f, w in a.items()])
 
 
 @dataclass(slots=True)
@@ -156,7 +177,9 @@ class StoryIndex:
         at = item.published.timestamp()
         numbers = frozenset(f for f in raw if f.startswith("#"))
         if story is None:
-            story = self._best(weights, found.key, numbers, at, item.lang, found.explainer)
+            story = self._best(
+                weights, found.key, numbers, at, item.lang, found.explainer, found.reaction
+            )
             if story is None:
                 story = item.id
         else:
@@ -164,11 +187,12 @@ class StoryIndex:
         seq = self._next
         self._next += 1
         self._entries[seq] = _Entry(
-            story, at, weights, found.key, numbers, item.lang, found.explainer
+            story, at, weights, found.key, numbers, item.lang, found.explainer, found.reaction
         )
         for f, w in weights.items():
             self._postings.setdefault(f, []).append((seq, w))
         self._grow(story, weights, numbers, at)
+        self._stories[story].reactions += found.reaction
         if self.merge and self._stories[story].size in _MERGE_AT:
             self._merge_into_earlier(story, at)
         return self.root(story)
@@ -219,6 +243,7 @@ class StoryIndex:
         at: float,
         lang: str,
         explainer: bool,
+        reaction: bool,
     ) -> StoryId | None:
         span = self.window.total_seconds()
         top = self._candidates(weights)
@@ -234,13 +259,17 @@ class StoryIndex:
                 score *= CROSS_LANGUAGE
             elif numbers == entry.numbers and key and fuzz.ratio(key, entry.key) >= NEAR_COPY:
                 score = max(score, 1.0)
-            if _clash(numbers, entry.numbers):
+            root = self.root(entry.story)
+            # Joining an item joins its story: the story's figures must agree too.
+            if _clash(numbers, entry.numbers) or _clash(numbers, self._stories[root].numbers):
                 score *= NUMBER_CLASH
             if explainer != entry.explainer:
                 score *= EXPLAINER
+            if reaction != entry.reaction:
+                score *= REACTION
             score *= self._fade(gap)
             if score > best:
-                best, best_story = score, self.root(entry.story)
+                best, best_story = score, root
         for story in {self.root(self._entries[seq].story) for seq in top}:
             known = self._stories[story]
             gap = min(abs(at - known.first), abs(at - known.last))
@@ -251,6 +280,9 @@ class StoryIndex:
                 score *= NUMBER_CLASH
             if explainer:
                 score *= EXPLAINER
+            if reaction != (2 * known.reactions > known.size):
+                score *= REACTION
+            score *= CENTROID_BOOST
             if score > best:
                 best, best_story = score, story
         return best_story
@@ -290,6 +322,7 @@ class StoryIndex:
         a.size += b.size
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         a.numbers.update(b.numbers)
+        a.reactions += b.reactions
         self._merged[gone] = keep
 
     def forget_before(self, when: datetime) -> None:
