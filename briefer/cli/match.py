@@ -7,18 +7,16 @@ mistakes a broken input for a quiet day.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from briefer.cli.context import AppContext
+from briefer.cli.jsonl_command import run_jsonl_command
 from briefer.match_stream import BLOCK, run_jsonl
 from briefer.models import Match
 
 __all__ = ["BLOCK", "explain_match", "match"]
-
-_EXIT_BAD_INPUT = 2
 
 
 @click.command()
@@ -55,23 +53,11 @@ def match(
     matcher = ctx.matcher
     if jsonl is not None:
         out = sys.stdout.buffer
-        try:
-            if jsonl == "-":
-                error = run_jsonl(matcher, sys.stdin.buffer, out, explain=explain, workers=workers)
-            else:
-                try:
-                    stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
-                except OSError as exc:
-                    raise click.FileError(jsonl, hint=exc.strerror) from None
-                with stream:
-                    error = run_jsonl(matcher, stream, out, explain=explain, workers=workers)
-        except BrokenPipeError:
-            # The reader stopped early (`| head`): not an error, and no traceback either.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        if error is not None:
-            click.echo(f"briefer match: {jsonl}, {error}", err=True)
-            sys.exit(_EXIT_BAD_INPUT)
+        run_jsonl_command(
+            "match",
+            jsonl,
+            lambda stream: run_jsonl(matcher, stream, out, explain=explain, workers=workers),
+        )
         return
     assert text is not None
     from briefer.parse import MAX_TITLE

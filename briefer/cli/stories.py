@@ -13,15 +13,13 @@ number, and the exit status is 2, as for `briefer match --jsonl`.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO
 
 import click
 
+from briefer.cli.jsonl_command import run_jsonl_command
 from briefer.stories.jsonl import encode, parse_lines, stories_of
-
-_EXIT_BAD_INPUT = 2
 
 
 @click.command()
@@ -39,28 +37,12 @@ def stories(jsonl: str) -> None:
     \b
     briefer stories --jsonl items.jsonl > stories.jsonl
     """
-    if jsonl == "-":
-        error = _run(sys.stdin.buffer, sys.stdout)
-    else:
-        try:
-            stream = open(jsonl, "rb")  # noqa: SIM115 - closed below, after the run
-        except OSError as exc:
-            raise click.FileError(jsonl, hint=exc.strerror) from None
-        with stream:
-            error = _run(stream, sys.stdout)
-    if error is not None:
-        click.echo(f"briefer stories: {jsonl}, {error}", err=True)
-        sys.exit(_EXIT_BAD_INPUT)
+    run_jsonl_command("stories", jsonl, lambda stream: _run(stream, sys.stdout))
 
 
 def _run(stream: IO[bytes], out: IO[str]) -> str | None:
     parsed = parse_lines(stream)
-    try:
-        for item_id, story in zip(parsed.ids, stories_of(parsed), strict=True):
-            out.write(encode(item_id, story) + "\n")
-        out.flush()
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): not an error, and no traceback either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    for item_id, story in zip(parsed.ids, stories_of(parsed), strict=True):
+        out.write(encode(item_id, story) + "\n")
+    out.flush()
     return parsed.error
