@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.worker import Worker
 
+from briefer.sanitize import safe_link
 from briefer.store import ItemRow, Store
 from briefer.tui.briefing import Services
 from briefer.tui.pending import Change
@@ -37,8 +38,9 @@ class ServicesMixin:
 
     def open_link(self, link: str | None) -> bool:
         """Open a web link in the browser; say so when there is none. True if opened."""
-        if (link or "").lower().startswith(("http://", "https://")):
-            self.briefer.open_url(link or "")
+        safe = safe_link(link)
+        if safe is not None:
+            self.briefer.open_url(safe)
             return True
         self.briefer.notify("This item has no web link.", severity="warning", timeout=3)
         return False
