@@ -197,8 +197,10 @@ class StoryQueriesMixin(StoreBase):
         start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
         counts = dict(
             self.conn.execute(
+                # From the issue's matches (its index), not the window's items: a month of
+                # items outnumbers one issue's matches of all time many times over.
                 "SELECT substr(first_seen, 1, 10), count(*) "
-                f"FROM ({_SPANS.format(source=_RECENT)}) WHERE first_seen >= :since GROUP BY 1",
+                f"FROM ({_SPANS.format(source=_ALL)}) WHERE first_seen >= :since GROUP BY 1",
                 {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(start)},
             ).fetchall()
         )
