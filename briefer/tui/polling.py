@@ -20,6 +20,7 @@ from textual import work
 
 from briefer.lock import Holder
 from briefer.models import FetchStatus, PollReport
+from briefer.offline import offline_hint
 from briefer.tui.briefing import Services
 from briefer.tui.messages import (
     FeedsPolled,
@@ -229,7 +230,12 @@ class PollsFeeds:
         failed = [o for o in report.outcomes if o.status is FetchStatus.ERROR]
         status = Text(f"Polled {len(report.outcomes)} feeds at {clock_time(app.services.now())}: ")
         status.append(f"{report.new_items} new items, {len(report.new_matches)} new matches")
-        if failed:
+        if offline_hint(report, first_run=False) is not None:
+            # Sixty identical errors say less than one sentence about the network.
+            offline = offline_hint(report, first_run=app.store.count_items() == 0) or ""
+            status.append(f"; {offline}", style="bold red")
+            app.notify(offline, title="Offline", severity="warning", markup=False, timeout=15)
+        elif failed:
             status.append(f"; {len(failed)} failed (f shows why)", style="bold red")
             lines = [f"{clean(o.title)}: {clean(o.error or 'failed')}" for o in failed[:3]]
             more = f"\n…and {len(failed) - 3} more" if len(failed) > 3 else ""
