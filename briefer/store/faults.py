@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from briefer.errors import (
     DamagedDatabaseError,
@@ -136,77 +136,62 @@ def _nearly_full(path: Path) -> bool:
 
 
 class CheckedCursor(sqlite3.Cursor):
-    """A cursor whose statements and rows raise the user's sentence for faults."""
+    """A cursor whose statements and rows raise the user's sentence for faults.
 
-    def _fault(self, exc: sqlite3.Error) -> DatabaseError | None:
+    Each method catches and re-raises in place (no context manager): `__next__` runs once
+    a row, and a generator-based wrapper would cost more than the check."""
+
+    def _reraise(self, exc: sqlite3.Error) -> NoReturn:
         path = getattr(self.connection, "path", None)
-        return classify(path, exc) if path is not None else None
+        fault = classify(path, exc) if path is not None else None
+        if fault is None:
+            raise exc
+        raise fault from exc
 
     def execute(self, sql: str, parameters: Any = (), /) -> CheckedCursor:
         try:
             super().execute(sql, parameters)
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> CheckedCursor:
         try:
             super().executemany(sql, seq_of_parameters)
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
         return self
 
     def executescript(self, sql_script: str, /) -> CheckedCursor:
         try:
             super().executescript(sql_script)
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
         return self
 
     def __next__(self) -> Any:
         try:
             return super().__next__()
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
 
     def fetchone(self) -> Any:
         try:
             return super().fetchone()
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         try:
             return super().fetchmany(self.arraysize if size is None else size)
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
 
     def fetchall(self) -> list[Any]:
         try:
             return super().fetchall()
         except sqlite3.Error as exc:
-            fault = self._fault(exc)
-            if fault is None:
-                raise
-            raise fault from exc
+            self._reraise(exc)
 
 
 class CheckedConnection(sqlite3.Connection):
