@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from briefer.store.connection import StoreBase, put_meta
-from briefer.store.rows import from_db_time, to_db_time
+from briefer.store.rows import STORY_ITEM_COLUMNS, from_db_time, story_item, to_db_time
 from briefer.stories import StoryItem
 
 # Where a walk in time order stands: (published, item id) of the last item read.
@@ -42,26 +42,13 @@ class GroupingMixin(StoreBase):
         while True:
             page = [*where, "(published, id) > (?, ?)"] if key else where
             rows = self.conn.execute(
-                "SELECT id, title, published, coalesce(summary, ''), outlet, lang, story_id "
+                f"SELECT {STORY_ITEM_COLUMNS} "
                 f"FROM items WHERE {' AND '.join(page)} ORDER BY published, id LIMIT ?",
                 [*params, *(key or ()), batch],
             ).fetchall()
             if not rows:
                 return
-            yield [
-                (
-                    StoryItem(
-                        id=int(item_id),
-                        title=title,
-                        published=from_db_time(published),
-                        summary=summary,
-                        outlet=outlet,
-                        lang=lang,
-                    ),
-                    None if story is None else int(story),
-                )
-                for item_id, title, published, summary, outlet, lang, story in rows
-            ]
+            yield [story_item(row) for row in rows]
             key = (rows[-1][2], rows[-1][0])
 
     def count_items_by_time(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from briefer.models import FeedRow, ItemRow, Match, Span, TermHit
+from briefer.stories import StoryItem
 
 
 def to_db_time(dt: datetime) -> str:
@@ -119,3 +120,21 @@ def item_row(r: Sequence[Any]) -> ItemRow:
         read=bool(r[7]),
         starred=bool(r[8]),
     )
+
+
+# What grouping reads of an item; `story_item` decodes a row of these columns.
+STORY_ITEM_COLUMNS = "id, title, published, coalesce(summary, ''), outlet, lang, story_id"
+
+
+def story_item(r: Sequence[Any]) -> tuple[StoryItem, int | None]:
+    """(the item as grouping sees it, its story or None when not grouped yet)."""
+    item_id, title, published, summary, outlet, lang, story = r
+    item = StoryItem(
+        id=int(item_id),
+        title=title,
+        published=from_db_time(published),
+        summary=summary,
+        outlet=outlet,
+        lang=lang,
+    )
+    return item, None if story is None else int(story)

@@ -21,9 +21,11 @@ from briefer.store.rows import (
     ITEM_COLUMNS,
     ITEM_JOINS,
     NOT_DISMISSED,
+    STORY_ITEM_COLUMNS,
     from_db_time,
     hits_from_json,
     item_row,
+    story_item,
     to_db_time,
 )
 from briefer.stories import StoryItem
@@ -185,12 +187,22 @@ class StoryQueriesMixin(StoreBase):
 
     def story_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
         """(stories with unread items, stories first seen since `since`, all stories)."""
+        unread, (first_seen,), total = self.story_counts_since(issue_id, [since])
+        return unread, first_seen, total
+
+    def story_counts_since(
+        self, issue_id: str, sinces: Sequence[datetime]
+    ) -> tuple[int, list[int], int]:
+        """(stories with unread items, stories first seen since each of `sinces`, all
+        stories), in one pass over the issue's stories."""
+        firsts = ", ".join(f"sum(first_seen >= :since{n})" for n in range(len(sinces)))
+        params: dict[str, Any] = {"issue": issue_id, "until": _END_OF_TIME}
+        params.update({f"since{n}": to_db_time(at) for n, at in enumerate(sinces)})
         row = self.conn.execute(
-            "SELECT sum(unread), sum(first_seen >= :since), count(*) "
-            f"FROM ({_SPANS.format(source=_ALL)})",
-            {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(since)},
+            f"SELECT sum(unread), count(*), {firsts} FROM ({_SPANS.format(source=_ALL)})",
+            params,
         ).fetchone()
-        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+        return int(row[0] or 0), [int(n or 0) for n in row[2:]], int(row[1] or 0)
 
     def daily_story_counts(self, issue_id: str, *, days: int, now: datetime) -> list[int]:
         """Stories first seen per UTC day for the last `days` days, oldest first."""
@@ -212,24 +224,12 @@ class StoryQueriesMixin(StoreBase):
     def recent_story_items(self, since: datetime) -> list[tuple[StoryItem, int]]:
         """Grouped items published since `since`, oldest first, each with its story: what
         warms a StoryIndex (`index.add(item, story)`)."""
-        return [
-            (
-                StoryItem(
-                    id=int(item_id),
-                    title=title,
-                    published=from_db_time(published),
-                    summary=summary or "",
-                    outlet=outlet,
-                    lang=lang,
-                ),
-                int(story),
-            )
-            for item_id, title, published, summary, outlet, lang, story in self.conn.execute(
-                "SELECT id, title, published, summary, outlet, lang, story_id FROM items "
-                "WHERE published >= ? AND story_id IS NOT NULL ORDER BY published, id",
-                (to_db_time(since),),
-            )
-        ]
+        rows = self.conn.execute(
+            f"SELECT {STORY_ITEM_COLUMNS} FROM items "
+            "WHERE published >= ? AND story_id IS NOT NULL ORDER BY published, id",
+            (to_db_time(since),),
+        )
+        return [(item, story) for item, story in map(story_item, rows) if story is not None]
 
 
 def _story_row(issue_id: str, r: Sequence[Any], now: datetime) -> StoryRow:

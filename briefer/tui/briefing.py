@@ -93,8 +93,9 @@ def watch_rows(store: Store, issues: Sequence[DescribedIssue], now: datetime) ->
     rows = []
     day_ago = now - timedelta(days=1)
     for issue in issues:
-        unread, last_day, _ = store.story_counts(issue.id, since=day_ago)
-        _, eight_days, _ = store.story_counts(issue.id, since=now - timedelta(days=8))
+        unread, (last_day, eight_days), _ = store.story_counts_since(
+            issue.id, [day_ago, now - timedelta(days=8)]
+        )
         _, _, sources = store.issue_counts(issue.id, since=day_ago)
         rows.append(
             WatchRow(
