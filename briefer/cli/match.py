@@ -15,6 +15,7 @@ from briefer.cli.context import AppContext
 from briefer.cli.jsonl_command import run_jsonl_command
 from briefer.match_stream import BLOCK, run_jsonl
 from briefer.models import Match
+from briefer.parse_rules import MAX_TITLE
 
 __all__ = ["BLOCK", "explain_match", "match"]
 
@@ -60,8 +61,6 @@ def match(
         )
         return
     assert text is not None
-    from briefer.parse import MAX_TITLE
-
     if len(text) > MAX_TITLE:
         click.echo(
             f"briefer match: the text is {len(text):,} characters; only the first {MAX_TITLE} "
