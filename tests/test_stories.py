@@ -128,6 +128,41 @@ def test_features_fold_numbers_and_the_glossary() -> None:
     assert "~us" not in features(StoryItem(5, "Tell us about tariffs", T0, lang="en")).weights
 
 
+def test_an_early_report_in_other_words_joins_the_story_it_turned_out_to_be() -> None:
+    # The first report shares too little with the others to be joined when it arrives; once
+    # the story has gathered its words, it takes the lone report in.
+    early = "Washington will not extend the trade pact, officials say"
+    later = [
+        "US declines to renew USMCA, triggering annual reviews",
+        "Estados Unidos no renovará el T-MEC; habrá revisiones anuales",
+        "USTR says US will not renew USMCA in its current form",
+        "EU rechaza renovar el T-MEC y abre revisiones anuales",
+        "U.S. refuses to extend USMCA, annual reviews begin",
+    ]
+    items = [item(100 + i, t, hours=i) for i, t in enumerate(OTHER)] + [item(1, early, 0.5)]
+    items += [item(2 + i, t, 2 + i, ("en", "es")[i % 2]) for i, t in enumerate(later)]
+    stories = group(items)[len(OTHER) :]
+    assert stories == [1] * 6
+    # One at a time (no merging), the early report stays alone: it is the absorbing that
+    # brings it in, not the first comparison.
+    index = StoryIndex(WINDOW)
+    alone = [index.add(i) for i in sorted(items, key=lambda i: i.published)]
+    assert alone.count(1) == 1
+
+
+def test_years_and_figures_of_another_kind_do_not_keep_reports_apart() -> None:
+    # A year is context ("the 2026 review", "after 2036"); a percentage and a count say
+    # different things about one event. Neither is a disagreement.
+    items = [
+        item(1, "US will not extend USMCA beyond 2036, Reuters reports", 0, "en"),
+        item(2, "USMCA 2026 review: US declines to extend the agreement", 2, "en"),
+        item(3, "Capital reports 31% fewer homicides in June", 20, "en"),
+        item(4, "Capital's June had the fewest homicides in 15 years", 21, "en"),
+        item(5, "Capital's June homicides fall 40% in a year", 22, "en"),
+    ]
+    assert group(items) == [1, 1, 3, 3, 5]  # the two percentages still disagree
+
+
 def test_method_is_a_version() -> None:
     assert METHOD and isinstance(METHOD, str)
 
@@ -153,4 +188,4 @@ def test_dev_week_pairwise_f1_stays_above_its_floor() -> None:
     assert _pairwise_f1(gold, stories_of(parsed)) >= PAIRWISE_FLOOR
 
 
-PAIRWISE_FLOOR = 0.67
+PAIRWISE_FLOOR = 0.70

@@ -24,4 +24,4 @@ from briefer.stories.item import WINDOW, StoryId, StoryItem
 __all__ = ["METHOD", "WINDOW", "StoryId", "StoryIndex", "StoryItem", "group"]
 
 # Bumped whenever grouping changes: stored items are then grouped again (resumable).
-METHOD = "2"
+METHOD = "3"

@@ -25,7 +25,12 @@ How an item is compared
   EXPLAINER): STORIES.md makes them stories of their own.
 - With `merge` (batch mode), a story that grew is also compared with the other open
   stories, centroid to centroid, and merged into the earlier one when they reach MERGE:
-  two halves of one event told in different words meet once each has a few items.
+  two halves of one event told in different words meet once each has a few items. A lone
+  item it passes by then is taken in if it fits the grown story by a margin (ABSORB): an
+  early report worded differently from the rest joins once the story has their words.
+- Figures disagree only when both sides give figures of one kind (percentages, or other
+  numbers) and none agree: years are context, and a percentage and a count can describe
+  one event.
 """
 
 from __future__ import annotations
@@ -71,6 +76,9 @@ REACTION = 0.7
 # A story's centroid gathers the words its outlets use: matching it is better evidence than
 # matching one item, so it counts this much more (above about 1.15 unrelated items drift in).
 CENTROID_BOOST = 1.1
+# A story that grows takes in lone items near it that came before it had the words to
+# attract them; they pass the joining test by this margin, having failed it once.
+ABSORB = 1.2
 
 
 @dataclass(slots=True)
@@ -94,6 +102,8 @@ class _Story:
     last: float  # latest item's time
     numbers: set[str]  # figures its items give
     reactions: int = 0  # items that react to another's act
+    seed: int = -1  # its first item's entry
+    explainers: int = 0  # items that explain rather than report
 
 
 def _prune(story: _Story) -> None:
@@ -111,7 +121,8 @@ _YEAR = re.compile(r"#(?:19|20)\d\d")
 def _clash(a: Set[str], b: Set[str]) -> bool:
     """Both give figures and none agree: likely two reports ("58%" vs "48%", "the 10th" vs
     "the 11th"). Percentages are compared with percentages when both give some, since a
-    story gathers many incidental figures (years, counts) but one headline statistic."""
+    story gathers many incidental figures (years, counts) but one headline statistic.
+    Years never clash: "the 2026 review" and "after 2036" can be one announcement."""
     if not a or not b:
         return False
     pa = {f for f in a if f.endswith("%")}
@@ -121,9 +132,9 @@ def _clash(a: Set[str], b: Set[str]) -> bool:
     # A year is context shared by most of a season's reports, not what tells one apart.
     ya = {f for f in a if not _YEAR.fullmatch(f)}
     yb = {f for f in b if not _YEAR.fullmatch(f)}
-    if ya and yb:
-        return not ya & yb
-    return not a & b
+    ya -= pa
+    yb -= pb
+    return bool(ya and yb and not ya & yb)
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -192,7 +203,10 @@ class StoryIndex:
         for f, w in weights.items():
             self._postings.setdefault(f, []).append((seq, w))
         self._grow(story, weights, numbers, at)
+        if self._stories[story].seed < 0:
+            self._stories[story].seed = seq
         self._stories[story].reactions += found.reaction
+        self._stories[story].explainers += found.explainer
         if self.merge and self._stories[story].size in _MERGE_AT:
             self._merge_into_earlier(story, at)
         return self.root(story)
@@ -272,20 +286,36 @@ class StoryIndex:
                 best, best_story = score, root
         for story in {self.root(self._entries[seq].story) for seq in top}:
             known = self._stories[story]
-            gap = min(abs(at - known.first), abs(at - known.last))
-            if known.size < 2 or known.norm2 <= 0 or gap > span:
+            if known.size < 2 or known.norm2 <= 0:
                 continue
-            score = _dot(weights, known.centroid) / math.sqrt(known.norm2) * self._fade(gap)
-            if _clash(numbers, known.numbers):
-                score *= NUMBER_CLASH
-            if explainer:
-                score *= EXPLAINER
-            if reaction != (2 * known.reactions > known.size):
-                score *= REACTION
-            score *= CENTROID_BOOST
+            scale = 1.0 / math.sqrt(known.norm2)
+            score = self._story_score(known, scale, weights, numbers, at, explainer, reaction)
             if score > best:
                 best, best_story = score, story
         return best_story
+
+    def _story_score(
+        self,
+        known: _Story,
+        scale: float,  # 1 / the centroid's length
+        weights: dict[str, float],
+        numbers: Set[str],
+        at: float,
+        explainer: bool,
+        reaction: bool,
+    ) -> float:
+        """How well an item fits a story of two or more items, as a whole."""
+        gap = min(abs(at - known.first), abs(at - known.last))
+        if gap > self.window.total_seconds():
+            return 0.0
+        score = _dot(weights, known.centroid) * scale * self._fade(gap)
+        if _clash(numbers, known.numbers):
+            score *= NUMBER_CLASH
+        if explainer != (2 * known.explainers > known.size):
+            score *= EXPLAINER
+        if reaction != (2 * known.reactions > known.size):
+            score *= REACTION
+        return score * CENTROID_BOOST
 
     def _merge_into_earlier(self, story: StoryId, at: float) -> None:
         """Merge `story` with the open story most like it, if alike enough."""
@@ -293,14 +323,24 @@ class StoryIndex:
         if known.size < 2 or known.norm2 <= 0:
             return
         span = self.window.total_seconds()
-        unit = {f: w / math.sqrt(known.norm2) for f, w in known.centroid.items()}
+        scale = 1.0 / math.sqrt(known.norm2)
+        unit = {f: w * scale for f, w in known.centroid.items()}
         top = sorted(unit, key=unit.__getitem__, reverse=True)[:12]
         best, partner = MERGE, None
+        absorb: list[StoryId] = []
         near = self._candidates({f: unit[f] for f in top})
         for other_id in {self.root(self._entries[seq].story) for seq in near}:
             if other_id == story:
                 continue
             other = self._stories[other_id]
+            if other.size == 1 and other.seed in self._entries:
+                e = self._entries[other.seed]
+                alone = self._story_score(
+                    known, scale, e.weights, e.numbers, e.at, e.explainer, e.reaction
+                )
+                if alone > THRESHOLD * ABSORB:
+                    absorb.append(other_id)
+                continue
             if other.norm2 <= 0 or abs(other.last - at) > span:
                 continue
             score = _dot(unit, other.centroid) / math.sqrt(other.norm2)
@@ -309,10 +349,15 @@ class StoryIndex:
                 score *= NUMBER_CLASH
             if score > best:
                 best, partner = score, other_id
-        if partner is None:
-            return
-        other = self._stories[partner]
-        keep, gone = (partner, story) if other.first <= known.first else (story, partner)
+        for single in absorb:
+            self._join(self.root(story), single)
+        if partner is not None:
+            self._join(self.root(story), partner)
+
+    def _join(self, story: StoryId, other_id: StoryId) -> None:
+        """Merge two open stories into the earlier one."""
+        known, other = self._stories[story], self._stories[other_id]
+        keep, gone = (other_id, story) if other.first <= known.first else (story, other_id)
         a, b = self._stories[keep], self._stories.pop(gone)
         a.norm2 += 2 * _dot(a.centroid, b.centroid) + b.norm2
         for f, w in b.centroid.items():
@@ -323,6 +368,7 @@ class StoryIndex:
         a.first, a.last = min(a.first, b.first), max(a.last, b.last)
         a.numbers.update(b.numbers)
         a.reactions += b.reactions
+        a.explainers += b.explainers
         self._merged[gone] = keep
 
     def forget_before(self, when: datetime) -> None:
