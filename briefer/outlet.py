@@ -3,6 +3,8 @@
 Aggregator feeds name themselves as the source and put the outlet in the item: in a
 `<source>` element and as a " - Outlet" suffix on the title. `split_outlet` returns the
 title without that suffix and the outlet's name, so coverage can be counted per outlet.
+Their summaries are often the headline again with the outlet's name: `echoes_title` tells
+such a summary from one that says something of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["split_outlet"]
+__all__ = ["echoes_title", "split_outlet"]
 
 # " - Outlet" at the end of a title; outlets are short and rarely contain " - " themselves.
 _SUFFIX = re.compile(r"(?:^|\s+)[-–—|]\s+([^-–—|]{2,80}?)\s*$")
@@ -83,3 +85,15 @@ def _cut_source(title: str, source: str, wanted: str) -> str | None:
     if match is not None and _key(match.group(1)) == wanted:
         return title[: match.start()].rstrip()
     return None
+
+
+def echoes_title(summary: str, title: str, outlet: str = "") -> bool:
+    """The summary is only the headline again, perhaps with the outlet's name (Google News
+    and other aggregators): showing it adds nothing to the headline beside it."""
+    said = _key(summary)
+    if not said:
+        return False
+    headline = _key(title)
+    return said in (headline, headline + _key(outlet)) or (
+        bool(outlet) and said == _key(outlet) + headline
+    )

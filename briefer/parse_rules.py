@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from briefer.models import Item, ParsedFeed
-from briefer.outlet import split_outlet
+from briefer.outlet import echoes_title, split_outlet
 from briefer.sanitize import clean_text, safe_link
 
 __all__ = [
@@ -124,6 +124,8 @@ def to_item(entry: RawEntry, url: str, fetched_at: datetime) -> Item:
     elif summary:
         # Title-less entries (microblogs, some RSS 0.9x) still need a headline.
         title = clean_text(summary, 160, html=False)
+    if summary and echoes_title(summary, title, outlet):
+        summary = ""  # an aggregator's copy of the headline: nothing to show beside it
     return Item(
         guid=guid,
         title=title,

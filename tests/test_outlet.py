@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefer.outlet import split_outlet
+from briefer.outlet import echoes_title, split_outlet
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,19 @@ def test_without_a_source_name(title: str, expected: tuple[str, str]) -> None:
     assert split_outlet(title) == expected
     assert split_outlet(title, "") == expected
     assert split_outlet(title, None) == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "title", "outlet", "echo"),
+    [
+        ("Peso falls  Reuters", "Peso falls", "Reuters", True),
+        ("Peso falls", "Peso falls", "", True),
+        ("PESO FALLS - reuters.com", "Peso falls", "Reuters", True),
+        ("Reuters: Peso falls", "Peso falls", "Reuters", True),
+        ("Peso falls as Banxico cuts rates", "Peso falls", "Reuters", False),
+        ("Reuters", "Peso falls", "Reuters", False),
+        ("", "Peso falls", "Reuters", False),
+    ],
+)
+def test_a_summary_that_echoes_the_title(summary: str, title: str, outlet: str, echo: bool) -> None:
+    assert echoes_title(summary, title, outlet) is echo

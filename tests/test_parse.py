@@ -245,9 +245,9 @@ def test_hostile_summary_author_and_feed_title() -> None:
     "text", ["[@click=app.quit]x[/]", "[link=file:///etc/passwd]y[/link]", "[b]bold[/b]"]
 )
 def test_rich_markup_is_kept_as_literal_text(text: str) -> None:
-    item = one(Entry(text, link="https://example.com/1", summary=text))
+    item = one(Entry(text, link="https://example.com/1", summary="Said: " + text))
     assert item.title == text  # type: ignore[attr-defined]
-    assert item.summary == text  # type: ignore[attr-defined]
+    assert item.summary == "Said: " + text  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

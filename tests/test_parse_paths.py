@@ -227,6 +227,26 @@ def test_aggregator_source_becomes_the_outlet(body: bytes, reader: str) -> None:
     assert item.guid == "CBMiabc"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"], ids=["fast", "feedparser"])
+def test_a_summary_that_only_repeats_the_headline_is_dropped(encoding: str) -> None:
+    # Google News describes each item as its headline and outlet again.
+    echo = (
+        "&lt;a href=&quot;https://news.google.com/rss/articles/abc&quot;&gt;Mexico answers the "
+        "tariff threat&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color=&quot;#6f6f6f&quot;&gt;"
+        "El Universal&lt;/font&gt;"
+    )
+    body = _google_news(encoding).replace(
+        b"&lt;a href=&quot;https://news.google.com/rss/articles/abc&quot;&gt;Mexico "
+        b"answers&lt;/a&gt;",
+        echo.encode(),
+    )
+    item = parse_feed(body, url=URL, fetched_at=NOW).items[0]
+    assert (item.title, item.summary) == ("Mexico answers the tariff threat", "")
+    # A summary of its own stays.
+    own = parse_feed(_google_news(encoding), url=URL, fetched_at=NOW).items[0]
+    assert own.summary == "Mexico answers"
+
+
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "feedparser"])
 def test_atom_source_becomes_the_outlet(fast: bool) -> None:
     source = (
