@@ -10,6 +10,8 @@ dismissed for the issue (`story_dismissals`) is left out whole, with items that 
 
 from __future__ import annotations
 
+import heapq
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +51,13 @@ _RECENT = """(
     )
     UNION SELECT id FROM items
     WHERE story_id IS NULL AND published >= :since AND published < :until
+) r CROSS JOIN items i ON i.id = r.id CROSS JOIN matches m ON m.item_id = i.id"""
+
+# ... or only the items of the stories in the JSON list :chosen.
+_CHOSEN = """(
+    SELECT id FROM items WHERE story_id IN (SELECT value FROM json_each(:chosen))
+    UNION SELECT id FROM items
+    WHERE story_id IS NULL AND id IN (SELECT value FROM json_each(:chosen))
 ) r CROSS JOIN items i ON i.id = r.id CROSS JOIN matches m ON m.item_id = i.id"""
 
 # The issue's matched items that count: not dismissed, alone or with their story.
@@ -122,32 +131,75 @@ class StoryQueriesMixin(StoreBase):
         """
         if order not in ("best", "new"):
             raise ValueError(f"unknown story order {order!r} (expected 'best' or 'new')")
-        where: list[str] = []
         params: dict[str, Any] = {
             "issue": issue_id,
             "until": to_db_time(until) if until is not None else _END_OF_TIME,
         }
+        having: list[str] = []
         if since is not None:
-            where.append("last_update >= :since")
+            having.append("last_update >= :since")
             params["since"] = to_db_time(since)
         if starred_only:
-            where.append("starred = 1")
+            having.append("starred = 1")
         if unread_only:
-            where.append("unread > 0")
-        sql = _STORIES.format(source=_RECENT if since is not None else _ALL)
-        sql += f" WHERE {' AND '.join(where)}" if where else ""
-        if order == "new":
-            sql += " ORDER BY last_update DESC, score DESC, story DESC"
-            if limit is not None:
-                sql += " LIMIT :limit"
-                params["limit"] = limit
+            having.append("unread > 0")
         at = now or utcnow()
+        source = _RECENT if since is not None else _ALL
+        if limit is not None:
+            # Headlines, outlets and languages cost most to gather: pick the stories to
+            # show from what orders them, then gather the rest for those alone.
+            top = self._top_stories(
+                source, order, having, params, limit, at, state=starred_only or unread_only
+            )
+            params["chosen"] = json.dumps(top)
+            source = _CHOSEN
+        sql = _STORIES.format(source=source)
+        sql += f" WHERE {' AND '.join(having)}" if having else ""
         rows = [_story_row(issue_id, r, at) for r in self.conn.execute(sql, params)]
-        if order == "best":
+        if order == "new":
+            rows.sort(key=lambda s: (s.last_update, s.score, s.story_id), reverse=True)
+        else:
             rows.sort(key=lambda s: (-s.rank, -s.last_update.timestamp(), -s.story_id))
-            if limit is not None:
-                rows = rows[:limit]
         return rows
+
+    def _top_stories(
+        self,
+        source: str,
+        order: str,
+        having: list[str],
+        params: dict[str, Any],
+        limit: int,
+        now: datetime,
+        *,
+        state: bool,
+    ) -> list[int]:
+        """The first `limit` stories in `order`, from one grouped pass over the issue's
+        matches that reads only what orders and filters them."""
+        columns = [f"{STORY} AS story", "max(i.published) AS last_update", "max(m.score) AS score"]
+        joins = ""
+        if order == "best":
+            columns.append(f"count(DISTINCT {OUTLET}) AS outlets")
+            joins += " JOIN feeds f ON f.id = i.feed_id"
+        if state:  # starred or unread stories only
+            columns += [
+                "max(coalesce(s.starred, 0)) AS starred",
+                "sum(coalesce(s.read, 0) = 0) AS unread",
+            ]
+            joins += " LEFT JOIN item_state s ON s.item_id = i.id"
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {source}{joins} WHERE {_COUNTED} GROUP BY story"
+            + (f" HAVING {' AND '.join(having)}" if having else "")
+        )
+        if order == "new":
+            sql += " ORDER BY last_update DESC, score DESC, story DESC LIMIT :limit"
+            return [int(r[0]) for r in self.conn.execute(sql, {**params, "limit": limit})]
+        # Best first is a product of logarithm and decay (stories.rank), so it is ranked
+        # here, and only the first `limit` are sorted.
+        ranked = (
+            (story_rank(int(outlets), from_db_time(last), float(score), now), last, story)
+            for story, last, score, outlets, *_ in self.conn.execute(sql, params)
+        )
+        return [int(story) for _, _, story in heapq.nlargest(limit, ranked)]
 
     def story_members(self, story_id: int, issue_id: str | None = None) -> list[StoryMember]:
         """Every item of the story, earliest first, each with its match for `issue_id` (with
