@@ -294,8 +294,10 @@ class StoryQueriesMixin(StoreBase):
             unread += int(unread_stories or 0)
             if ago < days:
                 daily[days - 1 - int(ago)] = int(stories)
-        outlets = self.conn.execute(_NEW_OUTLETS, params).fetchone()[0]
-        return StoryActivity(unread=unread, daily=tuple(daily), new_outlets=int(outlets or 0))
+        outlets = 0
+        if daily and daily[-1]:  # no new story, no outlet to count
+            outlets = int(self.conn.execute(_NEW_OUTLETS, params).fetchone()[0] or 0)
+        return StoryActivity(unread=unread, daily=tuple(daily), new_outlets=outlets)
 
     def daily_story_counts(self, issue_id: str, *, days: int, now: datetime) -> list[int]:
         """Stories first seen in each of the last `days` 24-hour windows up to `now`,
