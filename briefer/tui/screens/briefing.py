@@ -75,12 +75,15 @@ class BriefingScreen(ServicesMixin, Screen[None]):
     def _load(self, query: IssueQuery | None) -> None:
         # Counting stories is bulk SQL: it runs here, on a Store owned by this thread.
         services = self.services
+        worker = get_current_worker()
         with services.open_store() as store:
             now = services.now()
             rows = watch_rows(store, services.issues, now)
+            if worker.is_cancelled:
+                return  # a newer load (another issue, another order) replaced this one
             stories = issue_stories(store, query, now) if query is not None else []
         stories = self.briefer.pending.show_stories(stories)  # changes not saved yet
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
