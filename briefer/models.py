@@ -241,6 +241,15 @@ class MatchChanges:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryActivity:
+    """How an issue moves, counted in stories (`Store.story_activity`)."""
+
+    unread: int  # stories with items not read
+    daily: tuple[int, ...]  # stories first seen in each 24 hours up to now, oldest first
+    new_outlets: int  # outlets that carried the stories first seen in the last 24 hours
+
+
+@dataclass(frozen=True, slots=True)
 class StoryRow:
     """One story as an issue's list shows it: its matched, not dismissed items together."""
 

@@ -9,8 +9,9 @@ a run under a newer method starts over. Otherwise only items without a story (st
 poll that had no story index) are grouped, each against the stories around it.
 
 Story ids are the ids of first items, so most survive a regroup; a story whose first item
-changes under the new method gets a new id, and its dismissals and notices, kept by id, no
-longer apply to it.
+changes under the new method gets a new id. Its dismissals and notices, kept by story id,
+follow its items there (`Store.assign_stories`): merged stories get what applied to any of
+them, the parts of a split story what applied to the whole.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from briefer.outlet import split_outlet
 from briefer.parse import parse_feed
 from briefer.resources import default_watchlists
 from briefer.stories import StoryItem, group
-from briefer.tui.briefing import is_surging
+from briefer.trend import is_surging
 from briefer.watchlist import load_issues
 
 START = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
@@ -167,18 +167,27 @@ def test_history_spans_ten_days_and_each_poll_brings_a_few_items(served) -> None
     assert opened and len(grown) >= 5
 
 
+def days(times: list[datetime], now: datetime) -> list[int]:
+    """How many of `times` fall in each of the 8 24-hour windows up to `now`, oldest first."""
+    daily = [0] * 8
+    for t in times:
+        ago = max(0, int(((now - t).total_seconds() - 1) // 86400))
+        if ago < 8:
+            daily[7 - ago] += 1
+    return daily
+
+
 def surge(items: list[Served], issue: str, now: datetime) -> tuple[bool, bool]:
-    """(surging by items, surging by stories): the app's rule, last day vs the week before."""
+    """(surging by items, surging by stories): the one rule, last day vs the week before."""
     mine = [i for i in items if i.demo.issue == issue and i.published <= now]
-    day_ago, eight_days_ago = now - timedelta(days=1), now - timedelta(days=8)
+    day_ago = now - timedelta(days=1)
     last_day = [i for i in mine if i.published >= day_ago]
-    week = [i for i in mine if eight_days_ago <= i.published < day_ago]
-    by_items = is_surging(len(last_day), len({i.feed for i in last_day}), len(week) / 7)
-    first_seen = {s: min(i.published for i in m) for s, m in stories(mine).items()}
+    by_items = is_surging(days([i.published for i in mine], now), len({i.feed for i in last_day}))
+    grouped = stories(mine)
+    first_seen = {s: min(i.published for i in m) for s, m in grouped.items()}
     new = [s for s, t in first_seen.items() if t >= day_ago]
-    before = [s for s, t in first_seen.items() if eight_days_ago <= t < day_ago]
-    outlets = {i.outlet for i in last_day}
-    by_stories = is_surging(len(new), len(outlets), len(before) / 7)
+    outlets = {i.outlet for s in new for i in grouped[s]}
+    by_stories = is_surging(days(list(first_seen.values()), now), len(outlets))
     return by_items, by_stories
 
 

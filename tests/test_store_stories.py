@@ -129,7 +129,7 @@ def test_migration_2_keeps_a_v1_database_and_leaves_it_to_regroup(tmp_path: Path
     path = tmp_path / "old.db"
     v1_database(path)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.integrity_check() == "ok"
         rows = store.conn.execute(
             "SELECT id, title, outlet, outlet_url, lang, story_id FROM items ORDER BY id"
@@ -155,7 +155,7 @@ def test_migration_2_keeps_a_v1_database_and_leaves_it_to_regroup(tmp_path: Path
         store.conn.execute("UPDATE items SET title = 'Sequía en Sonora' WHERE id = 2")
         assert store.search("Monterrey") == [] and len(store.search("Sonora")) == 1
     with Store(path) as again:  # opening again changes nothing
-        assert again.schema_version == 2 and again.count_items() == 2
+        assert again.schema_version == 3 and again.count_items() == 2
 
 
 def test_a_new_database_records_the_grouping_method(store: Store) -> None:
@@ -171,7 +171,7 @@ def test_migration_2_runs_again_safely(tmp_path: Path) -> None:
     MIGRATIONS[2](db)  # a process that died before recording user_version 2
     db.conn.close()
     with Store(path) as store:
-        assert store.schema_version == 2 and store.integrity_check() == "ok"
+        assert store.schema_version == 3 and store.integrity_check() == "ok"
 
 
 # -- assignment while polling ------------------------------------------------------------
@@ -413,13 +413,40 @@ def test_story_counts_and_daily_counts(week: Store, index: StoryIndex) -> None:
     week.set_story_read(item_id(week, "w2"), "fentanyl")
     unread, since, total = week.story_counts("fentanyl", since=FIXED_NOW - timedelta(hours=24))
     assert (unread, since, total) == (2, 2, 3)
-    # The tariff story grows on day -2, but it began 70 hours before FIXED_NOW (12:00 UTC),
-    # on day -3: it counts on that day only.
+    # The tariff story grows 40 hours before FIXED_NOW, but it began 70 hours before, in
+    # the third 24 hours back: it counts there only. Days are 24-hour windows up to now.
     poll(week, WIRE, [entry("w4", TARIFF, hours_ago=40)], matched={"w4": 60.0}, stories=index)
     assert week.story_of(item_id(week, "w4")) == item_id(week, "w3")
-    assert week.daily_story_counts("fentanyl", days=4, now=FIXED_NOW) == [1, 0, 0, 2]
-    assert week.daily_story_counts("fentanyl", days=3, now=FIXED_NOW) == [0, 0, 2]
+    assert week.daily_story_counts("fentanyl", days=4, now=FIXED_NOW) == [0, 1, 0, 2]
+    assert week.daily_story_counts("fentanyl", days=2, now=FIXED_NOW) == [0, 2]
     assert week.story_counts("tariffs", since=FIXED_NOW) == (0, 0, 0)
+
+
+def test_story_activity_counts_the_last_day_new_stories_and_their_outlets(
+    week: Store, index: StoryIndex
+) -> None:
+    activity = week.story_activity("fentanyl", days=3, now=FIXED_NOW)
+    # Sentence and flood are new: Wire, Daily Planet, Le Monde, Diario carried them.
+    assert (activity.unread, activity.daily, activity.new_outlets) == (3, (1, 0, 2), 4)
+    # A new outlet on an old story is not a new story's; one exactly 24 hours old is.
+    poll(
+        week,
+        "http://127.0.0.1:1/norte.xml",
+        [
+            entry("e1", TARIFF, hours_ago=2, outlet="El Norte"),
+            entry("e2", "Governor names a new security chief", hours_ago=24, outlet="El Sur"),
+        ],
+        stories=index,
+    )
+    tariff = item_id(week, "w3")
+    week.conn.execute("UPDATE items SET story_id = ? WHERE guid = 'e1'", (tariff,))
+    activity = week.story_activity("fentanyl", days=3, now=FIXED_NOW)
+    assert (activity.unread, activity.daily, activity.new_outlets) == (4, (1, 0, 3), 5)
+    # As it stood 48 hours ago: only the tariff story, then 22 hours old, on two outlets.
+    before = FIXED_NOW - timedelta(hours=48)
+    then = week.story_activity("fentanyl", days=2, now=before, until=before)
+    assert (then.daily, then.new_outlets) == ((0, 1), 2)
+    assert week.story_activity("tariffs", days=2, now=FIXED_NOW).daily == (0, 0)
 
 
 def test_search_rows_carry_their_story(week: Store) -> None:

@@ -143,7 +143,7 @@ def _section(
 ) -> IssueSection:
     rows = _story_rows(store, issue.id, period)
     shown = rows if max_per_issue is None else rows[:max_per_issue]
-    daily = tuple(store.daily_story_counts(issue.id, days=TREND_DAYS, now=period.end))
+    activity = store.story_activity(issue.id, days=TREND_DAYS, now=period.end, until=period.end)
     return IssueSection(
         issue_id=issue.id,
         title=plain(issue.title, 200) or issue.id,
@@ -152,8 +152,8 @@ def _section(
             _story(store if n < full else None, r, period.end, tz) for n, r in enumerate(shown)
         ),
         full=full,
-        daily=daily,
-        surging=is_surging(daily),
+        daily=activity.daily,
+        surging=is_surging(activity.daily, activity.new_outlets),
         omitted=len(rows) - len(shown),
         match_count=sum(r.items for r in rows),
     )

@@ -10,12 +10,14 @@ dismissed for the issue (`story_dismissals`) is left out whole, with items that 
 
 from __future__ import annotations
 
+import heapq
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from briefer.clock import utcnow
-from briefer.models import MatchRow, StoryMember, StoryRow
+from briefer.models import MatchRow, StoryActivity, StoryMember, StoryRow
 from briefer.store.connection import StoreBase
 from briefer.store.rows import (
     ITEM_COLUMNS,
@@ -49,6 +51,13 @@ _RECENT = """(
     )
     UNION SELECT id FROM items
     WHERE story_id IS NULL AND published >= :since AND published < :until
+) r CROSS JOIN items i ON i.id = r.id CROSS JOIN matches m ON m.item_id = i.id"""
+
+# ... or only the items of the stories in the JSON list :chosen.
+_CHOSEN = """(
+    SELECT id FROM items WHERE story_id IN (SELECT value FROM json_each(:chosen))
+    UNION SELECT id FROM items
+    WHERE story_id IS NULL AND id IN (SELECT value FROM json_each(:chosen))
 ) r CROSS JOIN items i ON i.id = r.id CROSS JOIN matches m ON m.item_id = i.id"""
 
 # The issue's matched items that count: not dismissed, alone or with their story.
@@ -99,6 +108,30 @@ GROUP BY story
 
 _END_OF_TIME = "9999-12-31T23:59:59Z"
 
+# The issue's stories by how many whole 24-hour windows before :now each was first seen
+# (0: the last 24 hours, or later; at most :days), with how many have unread items.
+_ACTIVITY = f"""
+SELECT min(max(0, (CAST(strftime('%s', :now) AS INTEGER)
+        - CAST(strftime('%s', first_seen) AS INTEGER) - 1) / 86400), :days) AS ago,
+    count(*), sum(unread)
+FROM ({_SPANS.format(source=_ALL)}) GROUP BY ago
+"""
+
+# The distinct outlets of the issue's counted items published since :day_ago whose story
+# began then: no counted item of it is older. Found from the recent items and each one's
+# story (their indexes; CROSS JOIN keeps SQLite from walking the issue's every match).
+_NEW_OUTLETS = f"""
+SELECT count(DISTINCT {OUTLET})
+FROM items i CROSS JOIN matches m ON m.item_id = i.id JOIN feeds f ON f.id = i.feed_id
+WHERE i.published >= :day_ago AND {_COUNTED} AND NOT EXISTS (
+    SELECT 1 FROM items j CROSS JOIN matches mj ON mj.item_id = j.id AND mj.issue_id = m.issue_id
+    WHERE j.story_id = i.story_id AND j.published < :day_ago AND NOT EXISTS (
+        SELECT 1 FROM feedback d WHERE d.item_id = j.id AND d.issue_id = mj.issue_id
+        AND d.verdict = 'not_relevant'
+    )
+)
+"""
+
 
 class StoryQueriesMixin(StoreBase):
     def stories(
@@ -122,32 +155,75 @@ class StoryQueriesMixin(StoreBase):
         """
         if order not in ("best", "new"):
             raise ValueError(f"unknown story order {order!r} (expected 'best' or 'new')")
-        where: list[str] = []
         params: dict[str, Any] = {
             "issue": issue_id,
             "until": to_db_time(until) if until is not None else _END_OF_TIME,
         }
+        having: list[str] = []
         if since is not None:
-            where.append("last_update >= :since")
+            having.append("last_update >= :since")
             params["since"] = to_db_time(since)
         if starred_only:
-            where.append("starred = 1")
+            having.append("starred = 1")
         if unread_only:
-            where.append("unread > 0")
-        sql = _STORIES.format(source=_RECENT if since is not None else _ALL)
-        sql += f" WHERE {' AND '.join(where)}" if where else ""
-        if order == "new":
-            sql += " ORDER BY last_update DESC, score DESC, story DESC"
-            if limit is not None:
-                sql += " LIMIT :limit"
-                params["limit"] = limit
+            having.append("unread > 0")
         at = now or utcnow()
+        source = _RECENT if since is not None else _ALL
+        if limit is not None:
+            # Headlines, outlets and languages cost most to gather: pick the stories to
+            # show from what orders them, then gather the rest for those alone.
+            top = self._top_stories(
+                source, order, having, params, limit, at, state=starred_only or unread_only
+            )
+            params["chosen"] = json.dumps(top)
+            source = _CHOSEN
+        sql = _STORIES.format(source=source)
+        sql += f" WHERE {' AND '.join(having)}" if having else ""
         rows = [_story_row(issue_id, r, at) for r in self.conn.execute(sql, params)]
-        if order == "best":
+        if order == "new":
+            rows.sort(key=lambda s: (s.last_update, s.score, s.story_id), reverse=True)
+        else:
             rows.sort(key=lambda s: (-s.rank, -s.last_update.timestamp(), -s.story_id))
-            if limit is not None:
-                rows = rows[:limit]
         return rows
+
+    def _top_stories(
+        self,
+        source: str,
+        order: str,
+        having: list[str],
+        params: dict[str, Any],
+        limit: int,
+        now: datetime,
+        *,
+        state: bool,
+    ) -> list[int]:
+        """The first `limit` stories in `order`, from one grouped pass over the issue's
+        matches that reads only what orders and filters them."""
+        columns = [f"{STORY} AS story", "max(i.published) AS last_update", "max(m.score) AS score"]
+        joins = ""
+        if order == "best":
+            columns.append(f"count(DISTINCT {OUTLET}) AS outlets")
+            joins += " JOIN feeds f ON f.id = i.feed_id"
+        if state:  # starred or unread stories only
+            columns += [
+                "max(coalesce(s.starred, 0)) AS starred",
+                "sum(coalesce(s.read, 0) = 0) AS unread",
+            ]
+            joins += " LEFT JOIN item_state s ON s.item_id = i.id"
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {source}{joins} WHERE {_COUNTED} GROUP BY story"
+            + (f" HAVING {' AND '.join(having)}" if having else "")
+        )
+        if order == "new":
+            sql += " ORDER BY last_update DESC, score DESC, story DESC LIMIT :limit"
+            return [int(r[0]) for r in self.conn.execute(sql, {**params, "limit": limit})]
+        # Best first is a product of logarithm and decay (stories.rank), so it is ranked
+        # here, and only the first `limit` are sorted.
+        ranked = (
+            (story_rank(int(outlets), from_db_time(last), float(score), now), last, story)
+            for story, last, score, outlets, *_ in self.conn.execute(sql, params)
+        )
+        return [int(story) for _, _, story in heapq.nlargest(limit, ranked)]
 
     def story_members(self, story_id: int, issue_id: str | None = None) -> list[StoryMember]:
         """Every item of the story, earliest first, each with its match for `issue_id` (with
@@ -187,39 +263,46 @@ class StoryQueriesMixin(StoreBase):
 
     def story_counts(self, issue_id: str, *, since: datetime) -> tuple[int, int, int]:
         """(stories with unread items, stories first seen since `since`, all stories)."""
-        unread, (first_seen,), total = self.story_counts_since(issue_id, [since])
-        return unread, first_seen, total
-
-    def story_counts_since(
-        self, issue_id: str, sinces: Sequence[datetime]
-    ) -> tuple[int, list[int], int]:
-        """(stories with unread items, stories first seen since each of `sinces`, all
-        stories), in one pass over the issue's stories."""
-        firsts = ", ".join(f"sum(first_seen >= :since{n})" for n in range(len(sinces)))
-        params: dict[str, Any] = {"issue": issue_id, "until": _END_OF_TIME}
-        params.update({f"since{n}": to_db_time(at) for n, at in enumerate(sinces)})
         row = self.conn.execute(
-            f"SELECT sum(unread), count(*), {firsts} FROM ({_SPANS.format(source=_ALL)})",
-            params,
+            "SELECT sum(unread), sum(first_seen >= :since), count(*) "
+            f"FROM ({_SPANS.format(source=_ALL)})",
+            {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(since)},
         ).fetchone()
-        return int(row[0] or 0), [int(n or 0) for n in row[2:]], int(row[1] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def story_activity(
+        self, issue_id: str, *, days: int, now: datetime, until: datetime | None = None
+    ) -> StoryActivity:
+        """How the issue moves up to `now`, in stories: those with unread items, those first
+        seen in each of the last `days` 24-hour windows (the last ends at `now`; a story
+        dated later counts in it), and the outlets of the last window's new stories.
+
+        Stories as they stood at `until` (items published before it; default: all).
+        One grouped pass over the issue's matches, in item order (their index), and a
+        look at the items of the last 24 hours.
+        """
+        params: dict[str, Any] = {
+            "issue": issue_id,
+            "until": to_db_time(until) if until is not None else _END_OF_TIME,
+            "now": to_db_time(now),
+            "day_ago": to_db_time(now - timedelta(days=1)),
+            "days": days,
+        }
+        daily = [0] * days
+        unread = 0
+        for ago, stories, unread_stories in self.conn.execute(_ACTIVITY, params):
+            unread += int(unread_stories or 0)
+            if ago < days:
+                daily[days - 1 - int(ago)] = int(stories)
+        outlets = 0
+        if daily and daily[-1]:  # no new story, no outlet to count
+            outlets = int(self.conn.execute(_NEW_OUTLETS, params).fetchone()[0] or 0)
+        return StoryActivity(unread=unread, daily=tuple(daily), new_outlets=outlets)
 
     def daily_story_counts(self, issue_id: str, *, days: int, now: datetime) -> list[int]:
-        """Stories first seen per UTC day for the last `days` days, oldest first."""
-        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0)
-        counts = dict(
-            self.conn.execute(
-                # From the issue's matches (its index), not the window's items: a month of
-                # items outnumbers one issue's matches of all time many times over.
-                "SELECT substr(first_seen, 1, 10), count(*) "
-                f"FROM ({_SPANS.format(source=_ALL)}) WHERE first_seen >= :since GROUP BY 1",
-                {"issue": issue_id, "until": _END_OF_TIME, "since": to_db_time(start)},
-            ).fetchall()
-        )
-        return [
-            int(counts.get((start + timedelta(days=d)).strftime("%Y-%m-%d"), 0))
-            for d in range(days)
-        ]
+        """Stories first seen in each of the last `days` 24-hour windows up to `now`,
+        oldest first (see `story_activity`)."""
+        return list(self.story_activity(issue_id, days=days, now=now).daily)
 
     def recent_story_items(self, since: datetime) -> list[tuple[StoryItem, int]]:
         """Grouped items published since `since`, oldest first, each with its story: what

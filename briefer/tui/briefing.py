@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefer.clock import utcnow
 from briefer.store import FeedRow, ItemRow, SearchRow, Store, StoryMember, StoryRow
+from briefer.trend import is_surging
 from briefer.watchlist import DescribedIssue
 
 if TYPE_CHECKING:
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from briefer.config import Config
 
 SPARK_DAYS = 30
-SURGE_RATIO = 3.0
-SURGE_MIN_MATCHES = 3
-SURGE_MIN_SOURCES = 2
 STORY_LIMIT = 200  # a screenful many times over; filling a table costs the UI thread
 SEARCH_LIMIT = 300  # items; grouped into stories, usually far fewer rows
 
@@ -70,42 +68,30 @@ class WatchRow:
     issue_id: str
     title: str
     unread: int  # stories with items not seen yet
-    last_day: int  # stories first seen in the last 24 h
-    sources_last_day: int
-    week_daily_average: float
-    daily: tuple[int, ...]  # stories first seen per day
+    daily: tuple[int, ...]  # stories first seen in each 24 hours up to now, oldest first
+    new_outlets: int  # outlets that carried the stories first seen in the last 24 hours
+
+    @property
+    def last_day(self) -> int:
+        """Stories first seen in the last 24 hours."""
+        return self.daily[-1] if self.daily else 0
 
     @property
     def surging(self) -> bool:
-        return is_surging(self.last_day, self.sources_last_day, self.week_daily_average)
-
-
-def is_surging(last_day: int, sources: int, week_daily_average: float) -> bool:
-    """Well above its own usual pace: 3x the previous week's daily average, 2+ sources."""
-    return (
-        last_day >= SURGE_MIN_MATCHES
-        and sources >= SURGE_MIN_SOURCES
-        and last_day >= SURGE_RATIO * week_daily_average
-    )
+        return is_surging(self.daily, self.new_outlets)
 
 
 def watch_rows(store: Store, issues: Sequence[DescribedIssue], now: datetime) -> list[WatchRow]:
     rows = []
-    day_ago = now - timedelta(days=1)
     for issue in issues:
-        unread, (last_day, eight_days), _ = store.story_counts_since(
-            issue.id, [day_ago, now - timedelta(days=8)]
-        )
-        _, _, sources = store.issue_counts(issue.id, since=day_ago)
+        activity = store.story_activity(issue.id, days=SPARK_DAYS, now=now)
         rows.append(
             WatchRow(
                 issue_id=issue.id,
                 title=issue.title,
-                unread=unread,
-                last_day=last_day,
-                sources_last_day=sources,
-                week_daily_average=(eight_days - last_day) / 7,
-                daily=tuple(store.daily_story_counts(issue.id, days=SPARK_DAYS, now=now)),
+                unread=activity.unread,
+                daily=activity.daily,
+                new_outlets=activity.new_outlets,
             )
         )
     return rows

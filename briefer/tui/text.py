@@ -19,7 +19,6 @@ from briefer.sanitize import clean_text
 _NO_LIMIT = 1_000_000  # display text is capped where it is stored, not here
 
 HIGHLIGHT = "bold reverse"
-SPARK_BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def clean(text: str, *, one_line: bool = True) -> str:
@@ -54,15 +53,6 @@ def highlighted(
                 end = start + len(fragment)
             result.stylize(HIGHLIGHT, max(0, start), min(len(shown), end))
     return result
-
-
-def sparkline(counts: list[int]) -> str:
-    """One block character per day, scaled to the busiest day; blank for none."""
-    peak = max(counts, default=0)
-    if peak == 0:
-        return "▁" * len(counts)
-    top = len(SPARK_BLOCKS) - 1
-    return "".join(SPARK_BLOCKS[max(1, round(c / peak * top))] if c else "▁" for c in counts)
 
 
 def age(when: datetime, now: datetime) -> str:

@@ -56,11 +56,14 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         self.app.data_changed.subscribe(self, lambda _: self.reload())  # type: ignore[attr-defined]
         watchlist = self.query_one(WatchlistPanel)
         if self.services.issues:
+            # The first issue's stories load with the counts: one load at start, not one
+            # for the counts alone and another when the highlight arrives.
+            self.issue_query = IssueQuery(self.services.issues[0].id)
             watchlist.highlighted = 0
         watchlist.focus()
-        self.reload()
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown, after on_mount: that is the first load.
         self.reload()
 
     # -- loading -------------------------------------------------------------------------
@@ -72,12 +75,15 @@ class BriefingScreen(ServicesMixin, Screen[None]):
     def _load(self, query: IssueQuery | None) -> None:
         # Counting stories is bulk SQL: it runs here, on a Store owned by this thread.
         services = self.services
+        worker = get_current_worker()
         with services.open_store() as store:
             now = services.now()
             rows = watch_rows(store, services.issues, now)
+            if worker.is_cancelled:
+                return  # a newer load (another issue, another order) replaced this one
             stories = issue_stories(store, query, now) if query is not None else []
         stories = self.briefer.pending.show_stories(stories)  # changes not saved yet
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
@@ -103,7 +109,8 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         )
         baseline = self.services.baselines.get(issue.id, "_No baseline for this issue._")
         self.query_one(IssueView).show_issue(issue, self.issue_query, baseline)
-        self.reload()
+        if self.issue_query != old:
+            self.reload()
 
     @on(OptionList.OptionSelected, "#watchlist")
     def _issue_selected(self) -> None:

@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from briefer.trend import sparkline
 from briefer.tui.briefing import WatchRow
-from briefer.tui.text import clean, sparkline
+from briefer.tui.text import clean
 from briefer.watchlist import DescribedIssue
 
 TITLE_WIDTH = 30  # the panel's width in briefer.tcss, less border and padding
@@ -30,7 +31,7 @@ def watch_prompt(row: WatchRow | None, title: str) -> Text:
     text.append(counts, style="" if row.unread else "dim")
     if row.surging:
         text.append(" · surging", style="bold red")
-    return text.append("\n" + sparkline(list(row.daily)), style="cyan")
+    return text.append("\n" + sparkline(row.daily), style="cyan")
 
 
 class WatchlistPanel(OptionList):
