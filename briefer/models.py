@@ -160,6 +160,12 @@ class PollReport:
     def new_items(self) -> int:
         return sum(o.new_items for o in self.outcomes)
 
+    def __repr__(self) -> str:
+        # Counts, not every row: asyncio.run (3.11) reprs the finished task's result when it
+        # restores its SIGINT handler, and a first poll's report holds thousands of matches
+        # (spelling them out twice took about 50 ms).
+        return f"PollReport({len(self.outcomes)} outcomes, {len(self.new_matches)} new matches)"
+
 
 # -- rows read back from the store ---------------------------------------------------------
 

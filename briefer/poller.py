@@ -24,13 +24,12 @@ from briefer.models import (
     FeedRequest,
     FetchResult,
     FetchStatus,
-    Match,
     NewMatch,
     ParsedFeed,
     PollReport,
 )
 from briefer.parse import parse_feed
-from briefer.store import FeedRow, Store
+from briefer.store import FeedRow, PreparedItem, Store, prepare_items
 from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
 from briefer.watchlist import Issue
@@ -71,15 +70,19 @@ def parse_and_match(
     url: str,
     fetched_at: datetime,
     content_type: str | None,
+    feed_lang: str = "",
     matcher: Matcher | None = None,
-) -> tuple[ParsedFeed, list[list[Match]] | None]:
-    """Parse one feed body and match its items; runs in a pool worker or inline."""
+) -> tuple[ParsedFeed, list[PreparedItem] | None]:
+    """Parse one feed body, match its items and work out what storing them needs besides
+    SQL (their languages, story features, matches as stored); runs in a pool worker or
+    inline."""
     matcher = matcher or _worker_matcher
     assert matcher is not None, "parse_and_match needs a matcher (or a pool from parse_pool)"
     parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
     if parsed.error or not parsed.items:
         return parsed, None
-    return parsed, matcher.match_many([(i.title, i.summary) for i in parsed.items])
+    matches = matcher.match_many([(i.title, i.summary) for i in parsed.items])
+    return parsed, prepare_items(parsed.items, matches, feed_lang)
 
 
 async def story_index(store: Store, now: datetime) -> StoryIndex:
@@ -194,7 +197,7 @@ class Poller:
         executor: Executor | None,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         parsed: ParsedFeed | None = None
-        matches: list[list[Match]] | None = None
+        prepared: list[PreparedItem] | None = None
         fetched_at = utcnow()
         if result.status is FetchStatus.OK and result.body is not None:
             work = partial(
@@ -203,13 +206,14 @@ class Poller:
                 url=result.final_url or feed.url,
                 fetched_at=fetched_at,
                 content_type=result.content_type,
+                feed_lang=feed.lang or "",
             )
             try:
                 if executor is None:
-                    parsed, matches = work(matcher=self.matcher)
+                    parsed, prepared = work(matcher=self.matcher)
                 else:
                     loop = asyncio.get_running_loop()
-                    parsed, matches = await loop.run_in_executor(executor, work)
+                    parsed, prepared = await loop.run_in_executor(executor, work)
             except Exception as exc:  # a parser crash is one feed's problem, not the poll's
                 parsed = ParsedFeed(
                     title="",
@@ -236,12 +240,13 @@ class Poller:
             feed.url,
             result,
             parsed,
-            matches,
+            None,
             next_due=due,
             now=fetched_at,
             issue_versions=self.issue_versions,
             stories=self.stories,
             feed_lang=feed.lang,
+            prepared=prepared,
         )
         if feed.title and outcome.title == feed.url:
             outcome.title = feed.title
