@@ -33,7 +33,7 @@ from briefer.store import FeedRow, PreparedItem, Store, prepare_items
 from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
 from briefer.watchlist import Issue
-from briefer.workers import LazyPool, pool_wanted, worker_count
+from briefer.workers import LazyPool, forked_pool, pool_wanted, worker_count
 
 OnOutcome = Callable[[FeedOutcome], None]
 
@@ -56,12 +56,22 @@ def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> LazyPool:
     return LazyPool(worker_count(workers), _start_worker, (list(issues),))
 
 
+def forked_parse_pool(matcher: Matcher, workers: int | None = None) -> Executor:
+    """Processes forked now that parse and match with `matcher` (a copy of it each): for a
+    process that runs no other thread yet (see workers.forked_pool)."""
+    return forked_pool(worker_count(workers), _adopt_matcher, (matcher,))
+
+
 _worker_matcher: Matcher | None = None
 
 
 def _start_worker(issues: list[Issue]) -> None:
+    _adopt_matcher(Matcher(issues))
+
+
+def _adopt_matcher(matcher: Matcher) -> None:
     global _worker_matcher
-    _worker_matcher = Matcher(issues)
+    _worker_matcher = matcher
 
 
 def parse_and_match(

@@ -11,6 +11,7 @@ failed, 2 for a bad config.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 
 import click
 
@@ -45,7 +46,9 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
     if notice:
         click.echo(notice)
     notify = config.notify.enabled and not no_notify
-    report, busy = asyncio.run(_poll_once(ctx, every=every, notify=notify))
+    report, busy = asyncio.run(
+        _poll_once(ctx, every=every, notify=notify, executor=_parse_workers(ctx))
+    )
     if report is None:
         click.echo(f"{busy}: nothing polled here; its new matches are stored as usual.")
         return
@@ -57,12 +60,23 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         raise SystemExit(1)
 
 
+def _parse_workers(ctx: AppContext) -> Executor:
+    """Worker processes for a poll of many feeds, forked now: this process runs no other
+    thread yet, and a fork starts in milliseconds with the matcher already built. Else the
+    lazy pool, whose processes start (from a forkserver) only if a poll uses them."""
+    from briefer.poller import forked_parse_pool, parse_pool
+    from briefer.workers import can_fork, pool_wanted
+
+    if can_fork() and pool_wanted(sum(f.enabled for f in ctx.config.feeds)):
+        return forked_parse_pool(ctx.matcher)
+    return parse_pool(ctx.issues)
+
+
 async def _poll_once(
-    ctx: AppContext, *, every: bool, notify: bool
+    ctx: AppContext, *, every: bool, notify: bool, executor: Executor
 ) -> tuple[PollReport | None, str]:
     """(the report, "") or, when another process holds the lock, (None, who polls)."""
     from briefer.notify_step import NotifyOptions
-    from briefer.poller import parse_pool
     from briefer.scheduler import (
         SchedulerHooks,
         ScheduleSettings,
@@ -82,7 +96,6 @@ async def _poll_once(
         if result.alerts or result.disabled:
             click.echo(f"Notify: {result.summary()}.")
 
-    executor = parse_pool(ctx.issues)
     scheduler = create_scheduler(
         ctx.config,
         ctx.issues,
