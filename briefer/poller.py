@@ -36,6 +36,9 @@ from briefer.watchlist import Issue
 from briefer.workers import LazyPool, forked_pool, pool_wanted, worker_count
 
 OnOutcome = Callable[[FeedOutcome], None]
+# A feed body parsed, matched and prepared for storing (parse_and_match); (None, None)
+# when there was no body.
+Parsed = tuple[ParsedFeed | None, list[PreparedItem] | None]
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -82,7 +85,7 @@ def parse_and_match(
     content_type: str | None,
     feed_lang: str = "",
     matcher: Matcher | None = None,
-) -> tuple[ParsedFeed, list[PreparedItem] | None]:
+) -> Parsed:
     """Parse one feed body, match its items and work out what storing them needs besides
     SQL (their languages, story features, matches as stored); runs in a pool worker or
     inline."""
@@ -177,6 +180,13 @@ class Poller:
         self.stories = await story_index(self.store, now)
         executor = self.executor if pool_wanted(len(feeds)) else None
 
+        # Storing a feed (and parsing it, in-line) holds the loop for milliseconds: one
+        # feed's turn at a time, and the loop goes round between turns, so requests waiting
+        # to go out and bodies still arriving move on in between. Done all at once as
+        # bodies came in, a burst of twenty bodies held back the next twenty requests, and
+        # the poll waited on the network for a second in waves.
+        turn = asyncio.Lock()
+
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 
             async def one(feed: FeedConfig) -> None:
@@ -185,11 +195,19 @@ class Poller:
                     feed.url, row.etag if row else None, row.last_modified if row else None
                 )
                 result = await fetcher.fetch(request)
-                outcome, new = await self._handle(feed, row, result, executor)
-                report.outcomes.append(outcome)
-                report.new_matches.extend(new)
-                if on_outcome is not None:
-                    on_outcome(outcome)
+                fetched_at = utcnow()
+                parsed: Parsed = (None, None)
+                if executor is not None:
+                    parsed = await self._parse(feed, result, fetched_at, executor)
+                async with turn:
+                    if executor is None:
+                        parsed = await self._parse(feed, result, fetched_at, None)
+                    outcome, new = self._store(feed, row, result, parsed, fetched_at)
+                    report.outcomes.append(outcome)
+                    report.new_matches.extend(new)
+                    if on_outcome is not None:
+                        on_outcome(outcome)
+                    await asyncio.sleep(0)  # the loop goes round before the next turn
 
             tasks = [asyncio.create_task(one(feed)) for feed in feeds]
             try:
@@ -199,38 +217,42 @@ class Poller:
                     task.cancel()
         return report
 
-    async def _handle(
+    async def _parse(
+        self,
+        feed: FeedConfig,
+        result: FetchResult,
+        fetched_at: datetime,
+        executor: Executor | None,
+    ) -> Parsed:
+        """The body parsed, matched and prepared for storing, in `executor` or in-line;
+        (None, None) when there is no body."""
+        if result.status is not FetchStatus.OK or result.body is None:
+            return None, None
+        work = partial(
+            parse_and_match,
+            result.body,
+            url=result.final_url or feed.url,
+            fetched_at=fetched_at,
+            content_type=result.content_type,
+            feed_lang=feed.lang or "",
+        )
+        try:
+            if executor is None:
+                return work(matcher=self.matcher)
+            return await asyncio.get_running_loop().run_in_executor(executor, work)
+        except Exception as exc:  # a parser crash is one feed's problem, not the poll's
+            error = f"could not parse: {exc or type(exc).__name__}"
+            return ParsedFeed(title="", link=None, items=[], error=error), None
+
+    def _store(
         self,
         feed: FeedConfig,
         row: FeedRow | None,
         result: FetchResult,
-        executor: Executor | None,
+        parsed_feed: Parsed,
+        fetched_at: datetime,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
-        parsed: ParsedFeed | None = None
-        prepared: list[PreparedItem] | None = None
-        fetched_at = utcnow()
-        if result.status is FetchStatus.OK and result.body is not None:
-            work = partial(
-                parse_and_match,
-                result.body,
-                url=result.final_url or feed.url,
-                fetched_at=fetched_at,
-                content_type=result.content_type,
-                feed_lang=feed.lang or "",
-            )
-            try:
-                if executor is None:
-                    parsed, prepared = work(matcher=self.matcher)
-                else:
-                    loop = asyncio.get_running_loop()
-                    parsed, prepared = await loop.run_in_executor(executor, work)
-            except Exception as exc:  # a parser crash is one feed's problem, not the poll's
-                parsed = ParsedFeed(
-                    title="",
-                    link=None,
-                    items=[],
-                    error=f"could not parse: {exc or type(exc).__name__}",
-                )
+        parsed, prepared = parsed_feed
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
         interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)
