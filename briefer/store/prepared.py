@@ -8,7 +8,9 @@ in the StoryIndex. `record_poll` works it out itself when not given it.
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import NamedTuple
 
 from briefer.match import language
@@ -32,6 +34,18 @@ class PreparedItem(NamedTuple):
     lang: str  # guessed from the text, else the feed's configured language
     features: Features  # of the item as grouping sees it (StoryItem with `lang`)
     matches: list[PreparedMatch]
+
+
+_FEATURE_FIELDS = tuple(f.name for f in fields(Features))
+
+
+def _rebuild_features(found: Features) -> tuple[type[Features], tuple[object, ...]]:
+    return Features, tuple(getattr(found, name) for name in _FEATURE_FIELDS)
+
+
+# Worker processes send Features back: through __init__, not dataclasses' field-by-field
+# __setstate__ for slots classes, which cost more than the rest of the unpickling.
+copyreg.pickle(Features, _rebuild_features)
 
 
 def prepare_items(
