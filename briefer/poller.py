@@ -178,7 +178,11 @@ class Poller:
         if not feeds:
             return report
         self.stories = await story_index(self.store, now)
-        executor = self.executor if pool_wanted(len(feeds)) else None
+        executor = self.executor
+        # Workers forked before the poll cost nothing more to use; a lazy pool starts its
+        # processes (0.3-0.5 s) only for a poll large enough to pay for them.
+        if isinstance(executor, LazyPool) and not pool_wanted(len(feeds)):
+            executor = None
 
         # Storing a feed (and parsing it, in-line) holds the loop for milliseconds: one
         # feed's turn at a time, and the loop goes round between turns, so requests waiting

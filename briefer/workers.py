@@ -36,6 +36,7 @@ from multiprocessing.pool import Pool
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
+    "FORK_FROM_FEEDS",
     "POOL_FROM_FEEDS",
     "LazyPool",
     "can_fork",
@@ -49,11 +50,17 @@ __all__ = [
 
 # Workers are forked from a server that has already imported these, so each starts warm.
 PRELOAD = ["briefer.poller"]
-# A poll with at least this many feeds due parses in worker processes. At 200 feeds of 50
-# items (bench/bench_poll.py --compare-inline) workers cost a quarter more CPU (their
-# start-up and pickling) and three times the memory, and gained no wall time; only a poll
-# well beyond that has enough parsing to overlap with storing on another core.
+# A poll with at least this many feeds due starts worker processes from a forkserver. At
+# 200 feeds of 50 items (bench/bench_poll.py --compare-inline) such workers cost a quarter
+# more CPU (their start-up and pickling) and three times the memory, and gained no wall
+# time; only a poll well beyond that has enough parsing to overlap with storing on another
+# core.
 POOL_FROM_FEEDS = 500
+# `briefer poll --once` with at least this many feeds forks its workers before it polls
+# (forked_pool: about 10 ms, the matcher already built), and then parses, matches and
+# works out story features there for any poll, however few bodies come back; at 200 feeds
+# of 50 items that took about a second of work off the process that fetches and stores.
+FORK_FROM_FEEDS = 100
 ENV = "BRIEFER_PARSE_WORKERS"
 
 P = ParamSpec("P")
@@ -65,12 +72,14 @@ def _override() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def pool_wanted(due_feeds: int) -> bool:
-    """Whether a poll of `due_feeds` feeds should parse in worker processes."""
+def pool_wanted(feeds: int, *, forked: bool = False) -> bool:
+    """Whether a poll of `feeds` feeds should parse in worker processes: started from a
+    forkserver on first use, or (`forked`) forked before the poll starts."""
     forced = _override()
     if forced is not None:
         return forced > 0
-    return due_feeds >= POOL_FROM_FEEDS and (os.cpu_count() or 1) > 1
+    least = FORK_FROM_FEEDS if forked else POOL_FROM_FEEDS
+    return feeds >= least and (os.cpu_count() or 1) > 1
 
 
 def worker_count(wanted: int | None = None) -> int:

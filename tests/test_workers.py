@@ -17,7 +17,7 @@ import pytest
 
 from briefer.cli.context import AppContext
 from briefer.poller import Poller, parse_pool
-from briefer.workers import ENV, POOL_FROM_FEEDS, LazyPool, pool_wanted
+from briefer.workers import ENV, FORK_FROM_FEEDS, POOL_FROM_FEEDS, LazyPool, pool_wanted
 from tests.feeds import ConcurrencyServer, items, rss
 
 
@@ -48,28 +48,51 @@ def processes_of(home: Path) -> list[int]:
     return found
 
 
+# A poll through a lazy pool, as the daemon and the app poll: its workers come from a
+# forkserver, which brings a resource tracker along.
+_LAZY_POLL = """
+import asyncio
+from briefer.cli.context import AppContext
+from briefer.poller import Poller, parse_pool
+ctx = AppContext()
+pool = parse_pool(ctx.issues)
+with ctx.open_store() as store:
+    asyncio.run(Poller(ctx.config, store, ctx.matcher, executor=pool).poll(every=True))
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_sigkilled_poll_leaves_no_process_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "processes"),
+    [
+        # `poll --once` forks two workers before it polls.
+        (["-m", "briefer", "poll", "--once"], 3),
+        # The poll, the forkserver, the resource tracker and two workers.
+        (["-c", _LAZY_POLL], 5),
+    ],
+    ids=["forked", "forkserver"],
+)
+def test_a_sigkilled_poll_leaves_no_process_behind(
+    tmp_path: Path, command: list[str], processes: int
+) -> None:
     home = tmp_path
     feeds = 40
     with ConcurrencyServer(rss(items(30)), delay=0.3, ports=2) as server:
         write_config(home, [f"{server.urls[n % 2]}/feed/{n}.xml" for n in range(feeds)], 4)
         env = {**os.environ, "BRIEFER_HOME": str(home), ENV: "2"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "briefer", "poll", "--once"],
+            [sys.executable, *command],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         leftovers: list[int] = []
         try:
-            # Wait until the poll is parsing in its workers: the poll itself and two workers
-            # it forked (and, from a forkserver, the server and a resource tracker), and
-            # items being stored.
+            # Wait until the poll is parsing in its workers and items are being stored.
             deadline = time.monotonic() + 30
             stored = 0
             while time.monotonic() < deadline:
-                if len(processes_of(home)) >= 3 and (home / "briefer.db").exists():
+                if len(processes_of(home)) >= processes and (home / "briefer.db").exists():
                     with sqlite3.connect(home / "briefer.db", timeout=1) as conn:
                         try:
                             stored = conn.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -78,7 +101,7 @@ def test_a_sigkilled_poll_leaves_no_process_behind(tmp_path: Path) -> None:
                     if stored:
                         break
                 time.sleep(0.05)
-            assert len(processes_of(home)) >= 3, "the poll never started its workers"
+            assert len(processes_of(home)) >= processes, "the poll never started its workers"
             assert 0 < stored < feeds * 30, "the poll must be killed part-way through"
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
@@ -188,12 +211,17 @@ def _stored(conn: sqlite3.Connection) -> tuple[object, ...]:
 
 def test_when_workers_are_wanted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV, raising=False)
+    cores = (os.cpu_count() or 1) > 1
     assert not pool_wanted(POOL_FROM_FEEDS - 1)
-    assert pool_wanted(POOL_FROM_FEEDS) == ((os.cpu_count() or 1) > 1)
+    assert pool_wanted(POOL_FROM_FEEDS) == cores
+    assert not pool_wanted(FORK_FROM_FEEDS - 1, forked=True)
+    assert pool_wanted(FORK_FROM_FEEDS, forked=True) == cores
     monkeypatch.setenv(ENV, "0")
     assert not pool_wanted(10_000)
+    assert not pool_wanted(10_000, forked=True)
     monkeypatch.setenv(ENV, "3")
     assert pool_wanted(1)
+    assert pool_wanted(1, forked=True)
 
 
 def test_a_shut_down_pool_refuses_work() -> None:

@@ -74,7 +74,7 @@ def _parse_workers(ctx: AppContext) -> Executor:
     from briefer.poller import forked_parse_pool, parse_pool
     from briefer.workers import can_fork, pool_wanted
 
-    if can_fork() and pool_wanted(sum(f.enabled for f in ctx.config.feeds)):
+    if can_fork() and pool_wanted(sum(f.enabled for f in ctx.config.feeds), forked=True):
         return forked_parse_pool(ctx.matcher)
     return parse_pool(ctx.issues)
 
