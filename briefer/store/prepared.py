@@ -1,5 +1,6 @@
 """What the poll write path needs of each item beyond the item itself, worked out before
-the write: its content hash, language, story features and matches as stored.
+the write: its content hash, date as stored, language, story features and matches as
+stored.
 
 None of it needs the database, so a poll works it out where it parses and matches (in a
 worker process for a large poll), and the write transaction is left with SQL and a look-up
@@ -15,7 +16,7 @@ from typing import NamedTuple
 
 from briefer.match import language
 from briefer.models import Item, Match
-from briefer.store.rows import hits_to_json
+from briefer.store.rows import hits_to_json, to_db_time
 from briefer.stories import StoryItem
 from briefer.stories.features import Features, features
 
@@ -31,6 +32,7 @@ class PreparedMatch(NamedTuple):
 
 class PreparedItem(NamedTuple):
     content_hash: str
+    published: str  # to_db_time(Item.published)
     lang: str  # guessed from the text, else the feed's configured language
     features: Features  # of the item as grouping sees it (StoryItem with `lang`)
     matches: list[PreparedMatch]
@@ -69,5 +71,7 @@ def prepare_items(
             PreparedMatch(m.issue_id, m.score, tuple(m.terms), hits_to_json(m.hits))
             for m in (matches[index] if matches else ())
         ]
-        out.append(PreparedItem(item.content_hash, lang, found, encoded))
+        out.append(
+            PreparedItem(item.content_hash, to_db_time(item.published), lang, found, encoded)
+        )
     return out

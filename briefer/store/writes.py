@@ -138,7 +138,9 @@ class WritesMixin(StoreBase):
                 match_rows.clear()
 
         new_matches: list[NewMatch] = []
-        for item, (digest, lang, found, item_matches) in zip(items, prepared, strict=True):
+        for item, (digest, published, lang, found, item_matches) in zip(
+            items, prepared, strict=True
+        ):
             existing = known.get(item.guid)
             if existing and existing[1] == digest:
                 continue
@@ -147,7 +149,7 @@ class WritesMixin(StoreBase):
                 item.title,
                 item.summary,
                 item.author,
-                to_db_time(item.published),
+                published,
                 digest,
                 item.outlet,
                 item.outlet_url,
