@@ -1,9 +1,10 @@
 """One poll cycle: fetch due feeds -> parse -> match -> store -> what was new.
 
 Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching overlaps
-with parsing: each body is parsed and matched as soon as it arrives, in-line, or for a
-large poll in worker processes (workers.pool_wanted), which take that work to another
-core; each feed is then committed on its own, so a crash loses at most the feeds still in
+with parsing: each body is parsed, matched and prepared for storing (each item's
+language, story features and matches as stored) as soon as it arrives, in-line, or in
+worker processes (workers.pool_wanted), which take that work to another core; each feed
+is then committed on its own, one at a time, so a crash loses at most the feeds still in
 flight.
 """
 

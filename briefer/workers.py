@@ -1,19 +1,20 @@
-"""Every worker process briefer starts: parse-and-match workers for large polls
-(poller.parse_pool, from a forkserver) and bulk-matching workers for `match --jsonl` and
-`rematch` (`fork_pool`, forked so each shares the parent's built matcher).
+"""Every worker process briefer starts: parse-and-match workers for polls (poller.
+forked_parse_pool for `poll --once`, poller.parse_pool from a forkserver for the daemon
+and the app) and bulk-matching workers for `match --jsonl` and `rematch` (`fork_pool`,
+forked so each shares the parent's built matcher).
 
-With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll does it
-in-line; processes could pay for their start-up (0.3-0.5 s) and for pickling results back
-only in very large polls, where a second core takes the parsing off the process that
-fetches and stores (see bench/README.md). `pool_wanted` is that rule, and
-`BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
+A feed of 50 items costs about 7 ms to parse, match and work out its story features, most
+of a poll's CPU. `poll --once` forks its workers before it polls (`forked_pool`: about
+10 ms, while the process runs one thread) once 100 feeds are enabled, and uses them for
+every body. The daemon and the app run threads, which fork would copy in whatever state
+they are in, so their pool starts its processes on first use from a forkserver (0.3-0.5 s)
+and only for polls of 500 feeds or more (see bench/README.md). `pool_wanted` is that rule,
+and `BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
 
-The pool starts its processes on first use, from a forkserver, not fork: the TUI and the
-daemon have threads, which fork would copy in whatever state they are in. Start the
-server before a TUI takes over the terminal: starting it passes the process's stderr
-along, and inside Textual stderr has no file descriptor.
+Start the forkserver before a TUI takes over the terminal: starting it passes the
+process's stderr along, and inside Textual stderr has no file descriptor.
 
-Workers of both kinds die with the process that started them: each watches it (a pidfd
+Workers of every kind die with the process that started them: each watches it (a pidfd
 on Linux), so a SIGKILLed poll leaves no worker, and so no forkserver or resource tracker,
 behind (those two exit when the last process holding their pipes is gone).
 
