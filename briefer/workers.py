@@ -41,6 +41,7 @@ __all__ = [
     "POOL_FROM_FEEDS",
     "LazyPool",
     "can_fork",
+    "can_fork_pool",
     "fork_pool",
     "forked_pool",
     "pool_wanted",
@@ -190,6 +191,11 @@ def forked_pool(
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def can_fork_pool() -> bool:
+    """Whether `forked_pool` may run now: fork exists and this process runs one thread."""
+    return can_fork() and threading.active_count() == 1
 
 
 @contextlib.contextmanager

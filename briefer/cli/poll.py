@@ -72,9 +72,9 @@ def _parse_workers(ctx: AppContext) -> Executor:
     thread yet, and a fork starts in milliseconds with the matcher already built. Else the
     lazy pool, whose processes start (from a forkserver) only if a poll uses them."""
     from briefer.poller import forked_parse_pool, parse_pool
-    from briefer.workers import can_fork, pool_wanted
+    from briefer.workers import can_fork_pool, pool_wanted
 
-    if can_fork() and pool_wanted(sum(f.enabled for f in ctx.config.feeds), forked=True):
+    if can_fork_pool() and pool_wanted(sum(f.enabled for f in ctx.config.feeds), forked=True):
         return forked_parse_pool(ctx.matcher)
     return parse_pool(ctx.issues)
 
