@@ -63,7 +63,7 @@ def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> LazyPool:
 def forked_parse_pool(matcher: Matcher, workers: int | None = None) -> Executor:
     """Processes forked now that parse and match with `matcher` (a copy of it each): for a
     process that runs no other thread yet (see workers.forked_pool)."""
-    return forked_pool(worker_count(workers), _adopt_matcher, (matcher,))
+    return forked_pool(worker_count(workers, forked=True), _adopt_matcher, (matcher,))
 
 
 _worker_matcher: Matcher | None = None

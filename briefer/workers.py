@@ -84,8 +84,13 @@ def pool_wanted(feeds: int, *, forked: bool = False) -> bool:
     return feeds >= least and (os.cpu_count() or 1) > 1
 
 
-def worker_count(wanted: int | None = None) -> int:
-    return wanted or _override() or os.cpu_count() or 2
+def worker_count(wanted: int | None = None, *, forked: bool = False) -> int:
+    """Processes for a parse pool: `wanted`, else BRIEFER_PARSE_WORKERS, else one per core,
+    or (`forked`, workers used for every body) one per core but the one the polling
+    process keeps busy fetching and storing: on two cores, one worker polled 200 feeds
+    faster than two, with less CPU and memory (bench/README.md)."""
+    cores = os.cpu_count() or 2
+    return wanted or _override() or (max(1, cores - 1) if forked else cores)
 
 
 def start_worker_server() -> None:

@@ -65,7 +65,7 @@ with ctx.open_store() as store:
 @pytest.mark.parametrize(
     ("command", "processes"),
     [
-        # `poll --once` forks two workers before it polls.
+        # `poll --once` forks its two workers (BRIEFER_PARSE_WORKERS=2) before it polls.
         (["-m", "briefer", "poll", "--once"], 3),
         # The poll, the forkserver, the resource tracker and two workers.
         (["-c", _LAZY_POLL], 5),
