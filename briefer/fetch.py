@@ -18,7 +18,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -257,7 +257,7 @@ class _HostClients:
     keep-alive and make that scan trivial; taking one is also the per-host limit.
     """
 
-    def __init__(self, make: Callable[[], httpx.AsyncClient], size: int) -> None:
+    def __init__(self, make: Callable[[], Awaitable[httpx.AsyncClient]], size: int) -> None:
         self._make = make
         self._free = asyncio.Semaphore(max(1, size))
         self._idle: list[httpx.AsyncClient] = []
@@ -269,12 +269,16 @@ class _HostClients:
             if self._idle:
                 client = self._idle.pop()
             else:
-                client = self._make()
+                client = await self._make()
                 self.all.append(client)
             try:
                 yield client
             finally:
                 self._idle.append(client)
+
+
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class Fetcher:
@@ -285,15 +289,19 @@ class Fetcher:
         self._open = False
         self._all = asyncio.Semaphore(max(1, self.settings.concurrency))
         self._hosts: dict[str, _HostClients] = {}
-        self._ssl: ssl.SSLContext | None = None
+        self._ssl: asyncio.Future[ssl.SSLContext] | None = None
 
     async def __aenter__(self) -> Fetcher:
-        # One TLS context for every client: loading the CA bundle is the slow part.
-        self._ssl = ssl.create_default_context(cafile=certifi.where())
+        # One TLS context for every client. Loading the CA bundle takes 20-80 ms, which
+        # OpenSSL spends without holding the GIL: so in a thread, while the first requests
+        # are set up, instead of before them.
+        self._ssl = asyncio.get_running_loop().run_in_executor(None, _tls_context)
         self._open = True
         return self
 
-    def _new_client(self) -> httpx.AsyncClient:
+    async def _new_client(self) -> httpx.AsyncClient:
+        assert self._ssl is not None
+        tls = await self._ssl
         s = self.settings
         return httpx.AsyncClient(
             headers={
@@ -308,7 +316,7 @@ class Fetcher:
                 pool=s.total_timeout,
             ),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=self._ssl if self._ssl is not None else True,
+            verify=tls,
             # Redirects are followed by hand: httpx reads each redirect's body whole.
             follow_redirects=False,
         )
@@ -320,6 +328,8 @@ class Fetcher:
         tb: TracebackType | None,
     ) -> None:
         self._open = False
+        if self._ssl is not None and self._ssl.done() and not self._ssl.cancelled():
+            self._ssl.exception()  # a failure was each fetch's to report; seen, not logged
         clients = [c for host in self._hosts.values() for c in host.all]
         self._hosts.clear()
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)

@@ -1,9 +1,10 @@
 """One poll cycle: fetch due feeds -> parse -> match -> store -> what was new.
 
 Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching overlaps
-with parsing: each body is parsed and matched as soon as it arrives, in-line, or for a
-large poll in worker processes (workers.pool_wanted), which take that work to another
-core; each feed is then committed on its own, so a crash loses at most the feeds still in
+with parsing: each body is parsed, matched and prepared for storing (each item's
+language, story features and matches as stored) as soon as it arrives, in-line, or in
+worker processes (workers.pool_wanted), which take that work to another core; each feed
+is then committed on its own, one at a time, so a crash loses at most the feeds still in
 flight.
 """
 
@@ -24,19 +25,21 @@ from briefer.models import (
     FeedRequest,
     FetchResult,
     FetchStatus,
-    Match,
     NewMatch,
     ParsedFeed,
     PollReport,
 )
 from briefer.parse import parse_feed
-from briefer.store import FeedRow, Store
+from briefer.store import FeedRow, PreparedItem, Store, prepare_items
 from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
 from briefer.watchlist import Issue
-from briefer.workers import LazyPool, pool_wanted, worker_count
+from briefer.workers import LazyPool, forked_pool, pool_wanted, worker_count
 
 OnOutcome = Callable[[FeedOutcome], None]
+# A feed body parsed, matched and prepared for storing (parse_and_match); (None, None)
+# when there was no body.
+Parsed = tuple[ParsedFeed | None, list[PreparedItem] | None]
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -57,12 +60,22 @@ def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> LazyPool:
     return LazyPool(worker_count(workers), _start_worker, (list(issues),))
 
 
+def forked_parse_pool(matcher: Matcher, workers: int | None = None) -> Executor:
+    """Processes forked now that parse and match with `matcher` (a copy of it each): for a
+    process that runs no other thread yet (see workers.forked_pool)."""
+    return forked_pool(worker_count(workers, forked=True), _adopt_matcher, (matcher,))
+
+
 _worker_matcher: Matcher | None = None
 
 
 def _start_worker(issues: list[Issue]) -> None:
+    _adopt_matcher(Matcher(issues))
+
+
+def _adopt_matcher(matcher: Matcher) -> None:
     global _worker_matcher
-    _worker_matcher = Matcher(issues)
+    _worker_matcher = matcher
 
 
 def parse_and_match(
@@ -71,15 +84,19 @@ def parse_and_match(
     url: str,
     fetched_at: datetime,
     content_type: str | None,
+    feed_lang: str = "",
     matcher: Matcher | None = None,
-) -> tuple[ParsedFeed, list[list[Match]] | None]:
-    """Parse one feed body and match its items; runs in a pool worker or inline."""
+) -> Parsed:
+    """Parse one feed body, match its items and work out what storing them needs besides
+    SQL (their languages, story features, matches as stored); runs in a pool worker or
+    inline."""
     matcher = matcher or _worker_matcher
     assert matcher is not None, "parse_and_match needs a matcher (or a pool from parse_pool)"
     parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
     if parsed.error or not parsed.items:
         return parsed, None
-    return parsed, matcher.match_many([(i.title, i.summary) for i in parsed.items])
+    matches = matcher.match_many([(i.title, i.summary) for i in parsed.items])
+    return parsed, prepare_items(parsed.items, matches, feed_lang)
 
 
 async def story_index(store: Store, now: datetime) -> StoryIndex:
@@ -162,7 +179,18 @@ class Poller:
         if not feeds:
             return report
         self.stories = await story_index(self.store, now)
-        executor = self.executor if pool_wanted(len(feeds)) else None
+        executor = self.executor
+        # Workers forked before the poll cost nothing more to use; a lazy pool starts its
+        # processes (0.3-0.5 s) only for a poll large enough to pay for them.
+        if isinstance(executor, LazyPool) and not pool_wanted(len(feeds)):
+            executor = None
+
+        # Storing a feed (and parsing it, in-line) holds the loop for milliseconds: one
+        # feed's turn at a time, and the loop goes round between turns, so requests waiting
+        # to go out and bodies still arriving move on in between. Done all at once as
+        # bodies came in, a burst of twenty bodies held back the next twenty requests, and
+        # the poll waited on the network for a second in waves.
+        turn = asyncio.Lock()
 
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 
@@ -172,11 +200,19 @@ class Poller:
                     feed.url, row.etag if row else None, row.last_modified if row else None
                 )
                 result = await fetcher.fetch(request)
-                outcome, new = await self._handle(feed, row, result, executor)
-                report.outcomes.append(outcome)
-                report.new_matches.extend(new)
-                if on_outcome is not None:
-                    on_outcome(outcome)
+                fetched_at = utcnow()
+                parsed: Parsed = (None, None)
+                if executor is not None:
+                    parsed = await self._parse(feed, result, fetched_at, executor)
+                async with turn:
+                    if executor is None:
+                        parsed = await self._parse(feed, result, fetched_at, None)
+                    outcome, new = self._store(feed, row, result, parsed, fetched_at)
+                    report.outcomes.append(outcome)
+                    report.new_matches.extend(new)
+                    if on_outcome is not None:
+                        on_outcome(outcome)
+                    await asyncio.sleep(0)  # the loop goes round before the next turn
 
             tasks = [asyncio.create_task(one(feed)) for feed in feeds]
             try:
@@ -186,37 +222,42 @@ class Poller:
                     task.cancel()
         return report
 
-    async def _handle(
+    async def _parse(
+        self,
+        feed: FeedConfig,
+        result: FetchResult,
+        fetched_at: datetime,
+        executor: Executor | None,
+    ) -> Parsed:
+        """The body parsed, matched and prepared for storing, in `executor` or in-line;
+        (None, None) when there is no body."""
+        if result.status is not FetchStatus.OK or result.body is None:
+            return None, None
+        work = partial(
+            parse_and_match,
+            result.body,
+            url=result.final_url or feed.url,
+            fetched_at=fetched_at,
+            content_type=result.content_type,
+            feed_lang=feed.lang or "",
+        )
+        try:
+            if executor is None:
+                return work(matcher=self.matcher)
+            return await asyncio.get_running_loop().run_in_executor(executor, work)
+        except Exception as exc:  # a parser crash is one feed's problem, not the poll's
+            error = f"could not parse: {exc or type(exc).__name__}"
+            return ParsedFeed(title="", link=None, items=[], error=error), None
+
+    def _store(
         self,
         feed: FeedConfig,
         row: FeedRow | None,
         result: FetchResult,
-        executor: Executor | None,
+        parsed_feed: Parsed,
+        fetched_at: datetime,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
-        parsed: ParsedFeed | None = None
-        matches: list[list[Match]] | None = None
-        fetched_at = utcnow()
-        if result.status is FetchStatus.OK and result.body is not None:
-            work = partial(
-                parse_and_match,
-                result.body,
-                url=result.final_url or feed.url,
-                fetched_at=fetched_at,
-                content_type=result.content_type,
-            )
-            try:
-                if executor is None:
-                    parsed, matches = work(matcher=self.matcher)
-                else:
-                    loop = asyncio.get_running_loop()
-                    parsed, matches = await loop.run_in_executor(executor, work)
-            except Exception as exc:  # a parser crash is one feed's problem, not the poll's
-                parsed = ParsedFeed(
-                    title="",
-                    link=None,
-                    items=[],
-                    error=f"could not parse: {exc or type(exc).__name__}",
-                )
+        parsed, prepared = parsed_feed
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
         interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)
@@ -236,12 +277,13 @@ class Poller:
             feed.url,
             result,
             parsed,
-            matches,
+            None,
             next_due=due,
             now=fetched_at,
             issue_versions=self.issue_versions,
             stories=self.stories,
             feed_lang=feed.lang,
+            prepared=prepared,
         )
         if feed.title and outcome.title == feed.url:
             outcome.title = feed.title

@@ -1,19 +1,20 @@
-"""Every worker process briefer starts: parse-and-match workers for large polls
-(poller.parse_pool, from a forkserver) and bulk-matching workers for `match --jsonl` and
-`rematch` (`fork_pool`, forked so each shares the parent's built matcher).
+"""Every worker process briefer starts: parse-and-match workers for polls (poller.
+forked_parse_pool for `poll --once`, poller.parse_pool from a forkserver for the daemon
+and the app) and bulk-matching workers for `match --jsonl` and `rematch` (`fork_pool`,
+forked so each shares the parent's built matcher).
 
-With fastfeedparser a feed costs a few milliseconds to parse and match, so a poll does it
-in-line; processes could pay for their start-up (0.3-0.5 s) and for pickling results back
-only in very large polls, where a second core takes the parsing off the process that
-fetches and stores (see bench/README.md). `pool_wanted` is that rule, and
-`BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
+A feed of 50 items costs about 7 ms to parse, match and work out its story features, most
+of a poll's CPU. `poll --once` forks its workers before it polls (`forked_pool`: about
+10 ms, while the process runs one thread) once 100 feeds are enabled, and uses them for
+every body. The daemon and the app run threads, which fork would copy in whatever state
+they are in, so their pool starts its processes on first use from a forkserver (0.3-0.5 s)
+and only for polls of 500 feeds or more (see bench/README.md). `pool_wanted` is that rule,
+and `BRIEFER_PARSE_WORKERS` overrides it: 0 never starts workers, N always starts N.
 
-The pool starts its processes on first use, from a forkserver, not fork: the TUI and the
-daemon have threads, which fork would copy in whatever state they are in. Start the
-server before a TUI takes over the terminal: starting it passes the process's stderr
-along, and inside Textual stderr has no file descriptor.
+Start the forkserver before a TUI takes over the terminal: starting it passes the
+process's stderr along, and inside Textual stderr has no file descriptor.
 
-Workers of both kinds die with the process that started them: each watches it (a pidfd
+Workers of every kind die with the process that started them: each watches it (a pidfd
 on Linux), so a SIGKILLed poll leaves no worker, and so no forkserver or resource tracker,
 behind (those two exit when the last process holding their pipes is gone).
 
@@ -36,10 +37,13 @@ from multiprocessing.pool import Pool
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
+    "FORK_FROM_FEEDS",
     "POOL_FROM_FEEDS",
     "LazyPool",
     "can_fork",
+    "can_fork_pool",
     "fork_pool",
+    "forked_pool",
     "pool_wanted",
     "start_worker_server",
     "watch_parent",
@@ -48,11 +52,17 @@ __all__ = [
 
 # Workers are forked from a server that has already imported these, so each starts warm.
 PRELOAD = ["briefer.poller"]
-# A poll with at least this many feeds due parses in worker processes. At 200 feeds of 50
-# items (bench/bench_poll.py --compare-inline) workers cost a quarter more CPU (their
-# start-up and pickling) and three times the memory, and gained no wall time; only a poll
-# well beyond that has enough parsing to overlap with storing on another core.
+# A poll with at least this many feeds due starts worker processes from a forkserver. At
+# 200 feeds of 50 items (bench/bench_poll.py --compare-inline) such workers cost a quarter
+# more CPU (their start-up and pickling) and three times the memory, and gained no wall
+# time; only a poll well beyond that has enough parsing to overlap with storing on another
+# core.
 POOL_FROM_FEEDS = 500
+# `briefer poll --once` with at least this many feeds forks its workers before it polls
+# (forked_pool: about 10 ms, the matcher already built), and then parses, matches and
+# works out story features there for any poll, however few bodies come back; at 200 feeds
+# of 50 items that took about a second of work off the process that fetches and stores.
+FORK_FROM_FEEDS = 100
 ENV = "BRIEFER_PARSE_WORKERS"
 
 P = ParamSpec("P")
@@ -64,16 +74,23 @@ def _override() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def pool_wanted(due_feeds: int) -> bool:
-    """Whether a poll of `due_feeds` feeds should parse in worker processes."""
+def pool_wanted(feeds: int, *, forked: bool = False) -> bool:
+    """Whether a poll of `feeds` feeds should parse in worker processes: started from a
+    forkserver on first use, or (`forked`) forked before the poll starts."""
     forced = _override()
     if forced is not None:
         return forced > 0
-    return due_feeds >= POOL_FROM_FEEDS and (os.cpu_count() or 1) > 1
+    least = FORK_FROM_FEEDS if forked else POOL_FROM_FEEDS
+    return feeds >= least and (os.cpu_count() or 1) > 1
 
 
-def worker_count(wanted: int | None = None) -> int:
-    return wanted or _override() or os.cpu_count() or 2
+def worker_count(wanted: int | None = None, *, forked: bool = False) -> int:
+    """Processes for a parse pool: `wanted`, else BRIEFER_PARSE_WORKERS, else one per core,
+    or (`forked`, workers used for every body) one per core but the one the polling
+    process keeps busy fetching and storing: on two cores, one worker polled 200 feeds
+    faster than two, with less CPU and memory (bench/README.md)."""
+    cores = os.cpu_count() or 2
+    return wanted or _override() or (max(1, cores - 1) if forked else cores)
 
 
 def start_worker_server() -> None:
@@ -156,8 +173,34 @@ class LazyPool(Executor):
                 pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def forked_pool(
+    workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+) -> ProcessPoolExecutor:
+    """`workers` processes forked now, each a copy of this process as it is (its imports,
+    its built matcher): milliseconds, where a forkserver's workers take 0.3-0.5 s to start.
+
+    Only for a process that runs no other thread yet (`briefer poll --once` before its
+    poll starts): a fork copies other threads' locks in whatever state they are in."""
+    if threading.active_count() > 1:
+        raise RuntimeError("forked_pool needs a process with one thread")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start,
+        initargs=(os.getpid(), initializer, initargs),
+    )
+    # A fork pool starts every process on its first submit, before its manager thread.
+    pool.submit(int)
+    return pool
+
+
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def can_fork_pool() -> bool:
+    """Whether `forked_pool` may run now: fork exists and this process runs one thread."""
+    return can_fork() and threading.active_count() == 1
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ import pytest
 
 from briefer.cli.context import AppContext
 from briefer.poller import Poller, parse_pool
-from briefer.workers import ENV, POOL_FROM_FEEDS, LazyPool, pool_wanted
+from briefer.workers import ENV, FORK_FROM_FEEDS, POOL_FROM_FEEDS, LazyPool, pool_wanted
 from tests.feeds import ConcurrencyServer, items, rss
 
 
@@ -48,27 +48,51 @@ def processes_of(home: Path) -> list[int]:
     return found
 
 
+# A poll through a lazy pool, as the daemon and the app poll: its workers come from a
+# forkserver, which brings a resource tracker along.
+_LAZY_POLL = """
+import asyncio
+from briefer.cli.context import AppContext
+from briefer.poller import Poller, parse_pool
+ctx = AppContext()
+pool = parse_pool(ctx.issues)
+with ctx.open_store() as store:
+    asyncio.run(Poller(ctx.config, store, ctx.matcher, executor=pool).poll(every=True))
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_sigkilled_poll_leaves_no_process_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "processes"),
+    [
+        # `poll --once` forks its two workers (BRIEFER_PARSE_WORKERS=2) before it polls.
+        (["-m", "briefer", "poll", "--once"], 3),
+        # The poll, the forkserver, the resource tracker and two workers.
+        (["-c", _LAZY_POLL], 5),
+    ],
+    ids=["forked", "forkserver"],
+)
+def test_a_sigkilled_poll_leaves_no_process_behind(
+    tmp_path: Path, command: list[str], processes: int
+) -> None:
     home = tmp_path
     feeds = 40
     with ConcurrencyServer(rss(items(30)), delay=0.3, ports=2) as server:
         write_config(home, [f"{server.urls[n % 2]}/feed/{n}.xml" for n in range(feeds)], 4)
         env = {**os.environ, "BRIEFER_HOME": str(home), ENV: "2"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "briefer", "poll", "--once"],
+            [sys.executable, *command],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         leftovers: list[int] = []
         try:
-            # Wait until the poll is parsing in its workers: the poll itself, the resource
-            # tracker, the forkserver and two workers, and items being stored.
+            # Wait until the poll is parsing in its workers and items are being stored.
             deadline = time.monotonic() + 30
             stored = 0
             while time.monotonic() < deadline:
-                if len(processes_of(home)) >= 5 and (home / "briefer.db").exists():
+                if len(processes_of(home)) >= processes and (home / "briefer.db").exists():
                     with sqlite3.connect(home / "briefer.db", timeout=1) as conn:
                         try:
                             stored = conn.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -77,7 +101,7 @@ def test_a_sigkilled_poll_leaves_no_process_behind(tmp_path: Path) -> None:
                     if stored:
                         break
                 time.sleep(0.05)
-            assert len(processes_of(home)) >= 5, "the poll never started its workers"
+            assert len(processes_of(home)) >= processes, "the poll never started its workers"
             assert 0 < stored < feeds * 30, "the poll must be killed part-way through"
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
@@ -144,14 +168,60 @@ def test_forced_workers_store_the_same_items(
     assert rows[0] == rows[1]
 
 
+def test_a_poll_once_with_forked_workers_stores_what_an_in_line_poll_stores(
+    tmp_path: Path,
+) -> None:
+    """`poll --once` forks its workers before it polls; items, matches and stories come out
+    as from an in-line poll."""
+    rows = []
+    with ConcurrencyServer(rss(items(20)), delay=0.0) as server:
+        urls = [f"{server.url}/feed/{n}.xml" for n in range(6)]
+        for workers in ("2", "0"):
+            home = tmp_path / workers
+            home.mkdir()
+            write_config(home, urls)
+            env = {**os.environ, "BRIEFER_HOME": str(home), ENV: workers}
+            subprocess.run(
+                [sys.executable, "-m", "briefer", "poll", "--once", "--no-notify"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            with sqlite3.connect(home / "briefer.db") as conn:
+                rows.append(_stored(conn))
+    assert len(rows[0][0]) == 6 * 20
+    assert rows[0] == rows[1]
+
+
+def _stored(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """Items, matches and the partition into stories, keyed by feed and guid (ids follow
+    the order feeds happened to arrive in)."""
+    key = "(SELECT url FROM feeds WHERE id = feed_id) || ' ' || guid"
+    items = sorted(conn.execute(f"SELECT {key}, title, summary, lang FROM items"))
+    matches = sorted(
+        conn.execute(
+            f"SELECT {key}, issue_id, score, terms FROM matches JOIN items ON items.id = item_id"
+        )
+    )
+    stories: dict[int, set[str]] = {}
+    for story, item in conn.execute(f"SELECT story_id, {key} FROM items"):
+        stories.setdefault(story, set()).add(item)
+    return items, matches, sorted(sorted(s) for s in stories.values())
+
+
 def test_when_workers_are_wanted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV, raising=False)
+    cores = (os.cpu_count() or 1) > 1
     assert not pool_wanted(POOL_FROM_FEEDS - 1)
-    assert pool_wanted(POOL_FROM_FEEDS) == ((os.cpu_count() or 1) > 1)
+    assert pool_wanted(POOL_FROM_FEEDS) == cores
+    assert not pool_wanted(FORK_FROM_FEEDS - 1, forked=True)
+    assert pool_wanted(FORK_FROM_FEEDS, forked=True) == cores
     monkeypatch.setenv(ENV, "0")
     assert not pool_wanted(10_000)
+    assert not pool_wanted(10_000, forked=True)
     monkeypatch.setenv(ENV, "3")
     assert pool_wanted(1)
+    assert pool_wanted(1, forked=True)
 
 
 def test_a_shut_down_pool_refuses_work() -> None:

@@ -11,6 +11,8 @@ failed, 2 for a bad config.
 from __future__ import annotations
 
 import asyncio
+import gc
+from concurrent.futures import Executor
 
 import click
 
@@ -45,7 +47,15 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
     if notice:
         click.echo(notice)
     notify = config.notify.enabled and not no_notify
-    report, busy = asyncio.run(_poll_once(ctx, every=every, notify=notify))
+    # What this process has loaded (modules, the matcher) lives as long as it does: the
+    # collector need not walk it again and again while a poll allocates its items, and
+    # forked workers then share those pages instead of copying them. Fewer, larger
+    # collections: a first poll of 10,000 items spent 0.2 s in the collector, 0.05 s so.
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
+    report, busy = asyncio.run(
+        _poll_once(ctx, every=every, notify=notify, executor=_parse_workers(ctx))
+    )
     if report is None:
         click.echo(f"{busy}: nothing polled here; its new matches are stored as usual.")
         return
@@ -57,12 +67,23 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         raise SystemExit(1)
 
 
+def _parse_workers(ctx: AppContext) -> Executor:
+    """Worker processes for a poll of many feeds, forked now: this process runs no other
+    thread yet, and a fork starts in milliseconds with the matcher already built. Else the
+    lazy pool, whose processes start (from a forkserver) only if a poll uses them."""
+    from briefer.poller import forked_parse_pool, parse_pool
+    from briefer.workers import can_fork_pool, pool_wanted
+
+    if can_fork_pool() and pool_wanted(sum(f.enabled for f in ctx.config.feeds), forked=True):
+        return forked_parse_pool(ctx.matcher)
+    return parse_pool(ctx.issues)
+
+
 async def _poll_once(
-    ctx: AppContext, *, every: bool, notify: bool
+    ctx: AppContext, *, every: bool, notify: bool, executor: Executor
 ) -> tuple[PollReport | None, str]:
     """(the report, "") or, when another process holds the lock, (None, who polls)."""
     from briefer.notify_step import NotifyOptions
-    from briefer.poller import parse_pool
     from briefer.scheduler import (
         SchedulerHooks,
         ScheduleSettings,
@@ -82,7 +103,6 @@ async def _poll_once(
         if result.alerts or result.disabled:
             click.echo(f"Notify: {result.summary()}.")
 
-    executor = parse_pool(ctx.issues)
     scheduler = create_scheduler(
         ctx.config,
         ctx.issues,

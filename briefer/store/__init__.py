@@ -30,6 +30,7 @@ from briefer.store.bulk import BulkMixin
 from briefer.store.connection import BUSY_TIMEOUT_MS, StoreBase
 from briefer.store.feeds import FeedsMixin
 from briefer.store.grouping import GroupingMixin
+from briefer.store.prepared import PreparedItem, PreparedMatch, prepare_items
 from briefer.store.queries import QueriesMixin
 from briefer.store.retention import PruneEstimate, PruneResult, RetentionMixin, SpaceResult
 from briefer.store.rows import (
@@ -57,6 +58,8 @@ __all__ = [
     "ItemRow",
     "MatchChanges",
     "MatchRow",
+    "PreparedItem",
+    "PreparedMatch",
     "PruneEstimate",
     "PruneResult",
     "SearchRow",
@@ -71,6 +74,7 @@ __all__ = [
     "fts_query",
     "hits_from_json",
     "hits_to_json",
+    "prepare_items",
     "to_db_time",
 ]
 

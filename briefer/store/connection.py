@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
-import sqlite_utils
-
 from briefer.errors import DamagedDatabaseError, DatabaseError
 from briefer.store.faults import (
     CheckedConnection,
@@ -74,7 +72,9 @@ class StoreBase:
             )
             conn.path = self.path
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db = sqlite_utils.Database(conn)
+            # What sqlite-utils (which builds the schema) sets on every connection it wraps.
+            conn.execute("PRAGMA recursive_triggers = ON")
+            self._conn: sqlite3.Connection = conn
             # Reading the schema is what fails on a file that is not SQLite; do it before
             # writing.
             if not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
@@ -83,7 +83,7 @@ class StoreBase:
                 conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if verify:
                 self._verify()
-            migrate(self.db, self.path)
+            migrate(conn, self.path)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -109,7 +109,7 @@ class StoreBase:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     def close(self) -> None:
         self.conn.close()

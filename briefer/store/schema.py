@@ -7,11 +7,13 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from briefer.errors import DatabaseError
 from briefer.stories import METHOD
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 3
 MIGRATION_ATTEMPTS = 20
@@ -21,15 +23,21 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(db: sqlite_utils.Database, path: Path) -> None:
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Bring the database at `path` up to SCHEMA_VERSION; refuse one from a newer briefer."""
-    conn = db.conn
     version = schema_version(conn)
     if version > SCHEMA_VERSION:
         raise DatabaseError(
             f"{path} was written by a newer briefer (schema {version}; this one knows "
             f"up to {SCHEMA_VERSION}). Upgrade briefer; the database was left untouched."
         )
+    if version == SCHEMA_VERSION:
+        return
+    # Imported only when there is something to migrate: it costs every process that opens
+    # a database (a cron poll) about 30 ms, and loads its plugins.
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
     # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
     # cannot be one transaction. Each is written to be safe to run again instead, and
     # two processes creating the same new database (the app and a cron poll) retry

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from briefer.match import language
 from briefer.models import FeedOutcome, FetchResult, FetchStatus, Item, Match, NewMatch, ParsedFeed
 from briefer.store.connection import StoreBase
-from briefer.store.rows import hits_to_json, to_db_time
+from briefer.store.prepared import PreparedItem, prepare_items
+from briefer.store.rows import to_db_time
 from briefer.stories import StoryIndex, StoryItem
 
 
@@ -27,6 +27,7 @@ class WritesMixin(StoreBase):
         issue_versions: dict[str, str] | None = None,
         stories: StoryIndex | None = None,
         feed_lang: str | None = None,
+        prepared: Sequence[PreparedItem] | None = None,
     ) -> tuple[FeedOutcome, list[NewMatch]]:
         """Store one feed's poll in one transaction: feed state, items, matches.
 
@@ -36,7 +37,8 @@ class WritesMixin(StoreBase):
 
         With `stories`, each new or changed item is given its story in the same
         transaction. An item's language is guessed from its text, else `feed_lang` (the
-        feed's configured language).
+        feed's configured language). `prepared[i]` is `prepare_items` of the items, when the
+        caller worked it out already (then `matches` and `feed_lang` are not read).
         """
         status = result.status
         error = result.error
@@ -87,16 +89,10 @@ class WritesMixin(StoreBase):
                 ),
             )
             if parsed is not None and not parsed.error and parsed.items:
+                if prepared is None:
+                    prepared = prepare_items(parsed.items, matches, feed_lang or "")
                 new_matches = self._store_items(
-                    conn,
-                    feed_id,
-                    outcome,
-                    parsed.items,
-                    matches,
-                    now_s,
-                    versions,
-                    stories,
-                    feed_lang or "",
+                    conn, feed_id, outcome, parsed.items, prepared, now_s, versions, stories
                 )
         return outcome, new_matches
 
@@ -106,11 +102,10 @@ class WritesMixin(StoreBase):
         feed_id: int,
         outcome: FeedOutcome,
         items: Sequence[Item],
-        matches: Sequence[Sequence[Match]] | None,
+        prepared: Sequence[PreparedItem],
         now_s: str,
         versions: dict[str, str],
         stories: StoryIndex | None,
-        feed_lang: str,
     ) -> list[NewMatch]:
         known = {
             guid: (item_id, digest, story)
@@ -118,36 +113,56 @@ class WritesMixin(StoreBase):
                 "SELECT id, guid, content_hash, story_id FROM items WHERE feed_id = ?", (feed_id,)
             )
         }
+        # New items are written in batches (executemany) with ids given here: the write
+        # lock is held, so max(id) + 1 is the id SQLite would give, and knowing it up front
+        # puts the story in the same INSERT instead of an UPDATE after it.
+        next_id = int(conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]) + 1
+        new_rows: list[tuple[object, ...]] = []
+        match_rows: list[tuple[object, ...]] = []
+
+        def flush() -> None:
+            if new_rows:
+                conn.executemany(
+                    "INSERT INTO items(link, title, summary, author, published, content_hash, "
+                    "outlet, outlet_url, lang, id, feed_id, guid, fetched, story_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    new_rows,
+                )
+                new_rows.clear()
+            if match_rows:
+                conn.executemany(
+                    "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    match_rows,
+                )
+                match_rows.clear()
+
         new_matches: list[NewMatch] = []
-        for index, item in enumerate(items):
-            digest = item.content_hash
+        for item, (digest, published, lang, found, item_matches) in zip(
+            items, prepared, strict=True
+        ):
             existing = known.get(item.guid)
             if existing and existing[1] == digest:
                 continue
-            lang = language(f"{item.title} {item.summary}") or feed_lang
             row = (
                 item.link,
                 item.title,
                 item.summary,
                 item.author,
-                to_db_time(item.published),
+                published,
                 digest,
                 item.outlet,
                 item.outlet_url,
                 lang,
             )
             if existing is None:
-                cur = conn.execute(
-                    "INSERT INTO items(link, title, summary, author, published, content_hash, "
-                    "outlet, outlet_url, lang, feed_id, guid, fetched) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*row, feed_id, item.guid, now_s),
-                )
-                item_id = int(cur.lastrowid or 0)
+                item_id = next_id
+                next_id += 1
                 story_id = None
                 previous: set[str] = set()
                 outcome.new_items += 1
             else:
+                flush()  # the row may be one of this batch (a guid given twice)
                 item_id, _, story_id = existing
                 conn.execute(
                     "UPDATE items SET link = ?, title = ?, summary = ?, author = ?, "
@@ -177,23 +192,25 @@ class WritesMixin(StoreBase):
                             summary=item.summary,
                             outlet=item.outlet,
                             lang=lang,
-                        )
+                        ),
+                        found=found,
                     ),
                 )
-                conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+                if existing is not None:
+                    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+            if existing is None:
+                new_rows.append((*row, item_id, feed_id, item.guid, now_s, story_id))
             known[item.guid] = (item_id, digest, story_id)
-            for match in matches[index] if matches else ():
-                conn.execute(
-                    "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+            for match in item_matches:
+                match_rows.append(
                     (
                         item_id,
                         match.issue_id,
                         round(match.score, 1),
-                        hits_to_json(match.hits),
+                        match.hits,
                         versions.get(match.issue_id, ""),
                         now_s,
-                    ),
+                    )
                 )
                 if match.issue_id not in previous:
                     outcome.new_matches += 1
@@ -205,11 +222,12 @@ class WritesMixin(StoreBase):
                             title=item.title,
                             link=item.link,
                             feed_title=outcome.title,
-                            terms=tuple(match.terms),
+                            terms=match.terms,
                             published=item.published,
                             story_id=story_id or item_id,
                             outlet=item.outlet,
                             lang=lang,
                         )
                     )
+        flush()
         return new_matches

@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
-from briefer.stories.features import features
+from briefer.stories.features import Features, features
 from briefer.stories.item import WINDOW, StoryId, StoryItem
 
 __all__ = ["StoryIndex"]
@@ -173,10 +173,16 @@ class StoryIndex:
             merged[step] = story
         return story
 
-    def add(self, item: StoryItem, story: StoryId | None = None) -> StoryId:
+    def add(
+        self, item: StoryItem, story: StoryId | None = None, found: Features | None = None
+    ) -> StoryId:
         """The item's story: `story` when given (warming from the store), else the best
-        story active within the window of `item.published`, else a new one (`item.id`)."""
-        found = features(item)
+        story active within the window of `item.published`, else a new one (`item.id`).
+
+        `found`: `features(item)` when the caller has it already (a poll works it out where
+        it parses, possibly in another process)."""
+        if found is None:
+            found = features(item)
         raw = found.weights
         self._df.update(raw.keys())
         self._seen += 1

@@ -114,7 +114,7 @@ class FixtureStories(StoryIndex):
         super().__init__()
         self.first: dict[str, int] = {}
 
-    def add(self, item: StoryItem, story: object = None) -> object:
+    def add(self, item: StoryItem, story: object = None, found: object = None) -> object:
         label = STORY_OF.get(item.title)
         if label is None:
             return item.id
