@@ -58,7 +58,7 @@ def matches(
             item = row.item
             click.echo(f"  {row.score:5.1f}  {item.title}")
             click.echo(
-                f"         {item.feed_title} · {age(item.published, now)} · {', '.join(row.terms)}"
+                f"         {item.source} · {age(item.published, now)} · {', '.join(row.terms)}"
             )
             if item.link:
                 click.echo(f"         {item.link}")
@@ -76,6 +76,7 @@ def _as_dict(row: MatchRow) -> dict[str, object]:
         "summary": item.summary,
         "link": item.link,
         "source": item.feed_title,
+        "outlet": item.source,
         "feed_url": item.feed_url,
         "published": item.published.isoformat(),
         "read": item.read,

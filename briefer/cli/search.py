@@ -30,6 +30,7 @@ def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -
                         "title": r.item.title,
                         "link": r.item.link,
                         "source": r.item.feed_title,
+                        "outlet": r.item.source,
                         "published": r.item.published.isoformat(),
                         "issues": list(r.issue_ids),
                     }
@@ -47,4 +48,4 @@ def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -
     for r in rows:
         issues = f"  [{', '.join(r.issue_ids)}]" if r.issue_ids else ""
         click.echo(f"{r.item.title}{issues}")
-        click.echo(f"  {r.item.feed_title} · {age(r.item.published, now)} · {r.item.link or ''}")
+        click.echo(f"  {r.item.source} · {age(r.item.published, now)} · {r.item.link or ''}")
