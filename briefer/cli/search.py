@@ -9,6 +9,7 @@ import click
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
 from briefer.clock import utcnow
+from briefer.search_query import EmptyQueryError
 
 
 @click.command()
@@ -19,6 +20,8 @@ from briefer.clock import utcnow
 def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Find stored items containing every word of QUERY (accents ignored; word* for prefixes)."""
     text = " ".join(query)
+    if not any(ch.isalnum() for ch in text):
+        raise EmptyQueryError("Give at least one word to search for, e.g. briefer search arancel*")
     with ctx.open_store() as store:
         rows = store.search(text, limit=limit)
     if as_json:
