@@ -212,6 +212,12 @@ class ItemRow:
     feed_url: str
     read: bool
     starred: bool
+    outlet: str = ""  # the real outlet of an aggregator's item, "" when the feed is the outlet
+
+    @property
+    def source(self) -> str:
+        """Who published it, as a reader names them: the outlet, else the feed."""
+        return self.outlet or self.feed_title
 
 
 @dataclass(frozen=True, slots=True)

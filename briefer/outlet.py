@@ -94,6 +94,11 @@ def echoes_title(summary: str, title: str, outlet: str = "") -> bool:
     if not said:
         return False
     headline = _key(title)
-    return said in (headline, headline + _key(outlet)) or (
-        bool(outlet) and said == _key(outlet) + headline
-    )
+    name = _key(outlet)
+    if name and said.startswith(name + headline):
+        said = said[len(name) :]
+    # The outlet may follow once or more: a feed that doubled its title's suffix
+    # ("... - Wilson Center - Wilson Center") doubles it in the summary too.
+    while name and said != headline and said.endswith(name):
+        said = said[: -len(name)]
+    return said == headline

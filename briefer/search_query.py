@@ -17,6 +17,12 @@ class QueryTooLongError(BrieferError):
     exit_code = 2
 
 
+class EmptyQueryError(BrieferError):
+    """A query with no word in it (only spaces or punctuation): it could find nothing."""
+
+    exit_code = 2
+
+
 def search_words(text: str) -> list[str]:
     """The query's words, each once, in order; raises QueryTooLongError past the limits."""
     if len(text) > MAX_QUERY_CHARS:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ def feeds_server() -> Iterator[ConcurrencyServer]:
                 guid="f1",
                 link="https://news.example.com/f1",
             ),
-            *items(8),
+            *items(8, start=datetime.now(UTC)),  # news: an archive would not be announced
         ]
     )
     with ConcurrencyServer(body, delay=0.01) as server:

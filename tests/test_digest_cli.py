@@ -132,6 +132,17 @@ def test_output_folder_gets_a_dated_file_in_each_format(db: Path, tmp_path: Path
         jsonschema.validate(json.loads(path.read_text()), json.loads(SCHEMA.read_text()))
 
 
+def test_output_folder_that_does_not_exist_yet_is_made(db: Path, tmp_path: Path) -> None:
+    # "-o digests/" names a folder, as docs/digest.md says, even before it exists.
+    folder = tmp_path / "new" / "digests"
+    result = run(db, "-o", f"{folder}/", "--format", "html", "--no-record")
+    assert result.exit_code == 0, result.output
+    today = datetime.now(UTC).astimezone(local_tz()).strftime("%Y-%m-%d")
+    assert folder.is_dir()
+    assert (folder / f"{today}.html").read_text().startswith("<!DOCTYPE html>")
+    assert f"Digest written: {folder / today}.html" in result.stderr
+
+
 def test_issue_filter_and_unknown_issue(db: Path) -> None:
     result = run(db, "--issue", "fentanyl", "--format", "json", "--no-record")
     assert result.exit_code == 0, result.output

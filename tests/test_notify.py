@@ -230,7 +230,9 @@ async def test_new_matches_send_coalesced_notifications_once(
     assert len(new) == 4
     desktop = DesktopNotifications()
     try:
-        result = await notify_new_matches(config, store, ISSUES, new, desktop=desktop)
+        result = await notify_new_matches(
+            config, store, ISSUES, new, desktop=desktop, now=FIXED_NOW
+        )
     finally:
         desktop.close()
     assert result.channel is Channel.DESKTOP
@@ -249,11 +251,11 @@ async def test_new_matches_send_coalesced_notifications_once(
     assert "default" in calls[0]["actions"]  # clicking opens the item
 
     # The same matches again (a second poll reporting them): nothing new is said.
-    again = await notify_new_matches(config, store, ISSUES, new)
+    again = await notify_new_matches(config, store, ISSUES, new, now=FIXED_NOW)
     assert again.already_notified == 3 and not again.delivered
     # A restart: a new store connection and a new notifier, the same database.
     with Store(tmp_path / "briefer.db") as reopened:
-        after_restart = await notify_new_matches(config, reopened, ISSUES, new)
+        after_restart = await notify_new_matches(config, reopened, ISSUES, new, now=FIXED_NOW)
     assert not after_restart.delivered
     assert len(fake_notifyd.calls()) == 2
     # the below-threshold story was never marked, the rest were
@@ -286,7 +288,7 @@ async def test_per_issue_minimum_score(
         store,
         [("Tariffs threatened again", "tariffs", 85.0), ("Border wall funds", "border", 60.0)],
     )
-    result = await notify_new_matches(config, store, ISSUES, new)
+    result = await notify_new_matches(config, store, ISSUES, new, now=FIXED_NOW)
     assert result.below_threshold == 1
     assert [c["summary"] for c in fake_notifyd.calls()] == ["New on Border"]
 
@@ -296,7 +298,7 @@ async def test_disabled_sends_nothing(
 ) -> None:
     config = make_config(tmp_path, enabled=False)
     new = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
-    result = await notify_new_matches(config, store, ISSUES, new)
+    result = await notify_new_matches(config, store, ISSUES, new, now=FIXED_NOW)
     assert result.disabled and fake_notifyd.calls() == []
 
 
@@ -307,7 +309,9 @@ async def test_click_opens_the_item(
     desktop = DesktopNotifications(on_click=clicked.put_nowait)
     try:
         new = store_matches(store, [("Fentanyl lab dismantled in Sinaloa", "fentanyl", 95.0)])
-        await notify_new_matches(make_config(tmp_path), store, ISSUES, new, desktop=desktop)
+        await notify_new_matches(
+            make_config(tmp_path), store, ISSUES, new, desktop=desktop, now=FIXED_NOW
+        )
         (call,) = fake_notifyd.calls()
         fake_notifyd.click(call["id"])  # the server emits ActionInvoked from its own process
         alert = await asyncio.wait_for(clicked.get(), 5)
@@ -331,7 +335,9 @@ async def test_click_opens_the_link_in_the_browser_by_default(
     desktop = DesktopNotifications()
     try:
         new = store_matches(store, [("Tariff truce extended", "tariffs", 95.0)])
-        await notify_new_matches(make_config(tmp_path), store, ISSUES, new, desktop=desktop)
+        await notify_new_matches(
+            make_config(tmp_path), store, ISSUES, new, desktop=desktop, now=FIXED_NOW
+        )
         (call,) = fake_notifyd.calls()
         fake_notifyd.click(call["id"])
         assert await asyncio.wait_for(opened.get(), 5) == "https://example.com/0"
@@ -362,7 +368,7 @@ async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
     config = make_config(tmp_path)
     first = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
     result = await notify_new_matches(
-        config, store, ISSUES, first, desktop=desktop, fallback=terminal
+        config, store, ISSUES, first, desktop=desktop, fallback=terminal, now=FIXED_NOW
     )
     assert result.channel is Channel.TERMINAL and [a.title for a in shown] == ["New on Fentanyl"]
     assert result.problem and "notification server" in result.problem
@@ -377,7 +383,7 @@ async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
         [(item("z", "Tariffs up"), [Match("tariffs", 90.0)])],
     )
     undelivered = await notify_new_matches(
-        config, store, ISSUES, more, desktop=desktop, fallback=lambda a: False
+        config, store, ISSUES, more, desktop=desktop, fallback=lambda a: False, now=FIXED_NOW
     )
     assert not undelivered.delivered and probes == 1
     not_shown = (more[0].story_id, "tariffs")
@@ -389,7 +395,7 @@ async def test_no_server_uses_the_fallback_and_does_not_keep_probing(
 
 async def test_no_bus_at_all(tmp_path: Path, store: Store) -> None:
     new = store_matches(store, [("Fentanyl seizure", "fentanyl", 95.0)])
-    result = await notify_new_matches(make_config(tmp_path), store, ISSUES, new)
+    result = await notify_new_matches(make_config(tmp_path), store, ISSUES, new, now=FIXED_NOW)
     assert not result.delivered
     assert result.problem == "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
 
@@ -444,15 +450,15 @@ async def test_copies_of_an_announced_story_are_silent(
     config = make_config(tmp_path)
     wire = Wire(store)
     first = wire.post("Reuters", TASK_FORCE, "fentanyl")
-    said = await notify_new_matches(config, store, ISSUES, first)
+    said = await notify_new_matches(config, store, ISSUES, first, now=FIXED_NOW)
     assert [a.title for a in said.delivered] == ["New on Fentanyl"]
     for outlet in ("El País", "Milenio", "AP"):
         copy = wire.post(outlet, TASK_FORCE, "fentanyl")
         assert copy[0].story_id == first[0].story_id  # the same story
-        said = await notify_new_matches(config, store, ISSUES, copy)
+        said = await notify_new_matches(config, store, ISSUES, copy, now=FIXED_NOW)
         assert not said.alerts and said.already_notified == 1
     other = wire.post("AP", "Fentanyl precursor shipment seized in Manzanillo", "fentanyl")
-    await notify_new_matches(config, store, ISSUES, other)
+    await notify_new_matches(config, store, ISSUES, other, now=FIXED_NOW)
     assert [c["summary"] for c in fake_notifyd.calls()] == ["New on Fentanyl", "New on Fentanyl"]
     assert [c["body"] for c in fake_notifyd.calls()] == [
         f"{TASK_FORCE} — Reuters",
@@ -466,10 +472,12 @@ async def test_a_story_spreading_past_the_threshold_is_announced_once(
     config = make_config(tmp_path, spreading_outlets=3)
     wire = Wire(store)
     for outlet in ("Reuters", "El País", "Milenio", "AP", "Infobae"):
-        await notify_new_matches(config, store, ISSUES, wire.post(outlet, TASK_FORCE, "fentanyl"))
+        await notify_new_matches(
+            config, store, ISSUES, wire.post(outlet, TASK_FORCE, "fentanyl"), now=FIXED_NOW
+        )
     with Store(tmp_path / "briefer.db") as reopened:  # a restart says nothing more either
         again = wire.post("Proceso", TASK_FORCE, "fentanyl")
-        assert not (await notify_new_matches(config, reopened, ISSUES, again)).alerts
+        assert not (await notify_new_matches(config, reopened, ISSUES, again, now=FIXED_NOW)).alerts
     calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
     assert calls == [
         ("New on Fentanyl", f"{TASK_FORCE} — Reuters"),
@@ -483,8 +491,10 @@ async def test_a_story_already_wide_when_new_does_not_spread_later(
     config = make_config(tmp_path, spreading_outlets=3)
     wire = Wire(store)
     burst = [m for o in ("Reuters", "El País", "AP") for m in wire.post(o, TASK_FORCE, "fentanyl")]
-    await notify_new_matches(config, store, ISSUES, burst)
-    await notify_new_matches(config, store, ISSUES, wire.post("Milenio", TASK_FORCE, "fentanyl"))
+    await notify_new_matches(config, store, ISSUES, burst, now=FIXED_NOW)
+    await notify_new_matches(
+        config, store, ISSUES, wire.post("Milenio", TASK_FORCE, "fentanyl"), now=FIXED_NOW
+    )
     calls = [(c["summary"], c["body"]) for c in fake_notifyd.calls()]
     assert calls == [("New on Fentanyl", f"{TASK_FORCE} — Reuters +2 outlets")]
 
@@ -536,7 +546,7 @@ async def test_quiet_hours_are_summed_up_once_when_they_end(
     ]
     # What the summary told is in the ledger: a later copy is silent.
     copy = wire.post("AP", "Tariff truce extended to March", "tariffs", at=night_at)
-    assert not (await notify_new_matches(config, store, ISSUES, copy)).alerts
+    assert not (await notify_new_matches(config, store, ISSUES, copy, now=FIXED_NOW)).alerts
 
 
 # -- briefer notify ------------------------------------------------------------------------------
@@ -596,7 +606,7 @@ async def test_scheduled_polls_notify_each_item_exactly_once(
         ),
         WatchIssue("tariffs", "Tariffs", "", 80, "v1", tmp_path / "t.toml", phrases=("tariff",)),
     ]
-    day = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    day = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)  # news, not archive
     entries = [
         Entry("Fentanyl seizure at Nogales", guid="1", link="https://n.example/1", published=day),
         Entry(
@@ -683,3 +693,47 @@ async def test_scheduled_digest_says_digest_ready_except_in_quiet_hours(
     finally:
         off.close()
     assert len(fake_notifyd.calls()) == 1
+
+
+def test_a_feeds_archive_is_shown_but_not_announced(
+    tmp_path: Path, httpserver: object, fake_notifyd: FakeNotifyd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first poll of a think tank's feed brings pages years old: the notification names
+    this week's stories only, not "146 new stories" of which most are archive."""
+    from pytest_httpserver import HTTPServer
+
+    from tests.feeds import Entry, rss
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    entries = [
+        Entry("Fentanyl seizure at Nogales", guid="1", published=now - timedelta(hours=2)),
+        Entry("Fentanyl lab raided in Sinaloa", guid="2", published=now - timedelta(days=6)),
+        Entry("Fentanyl and the opium crisis", guid="3", published=now - timedelta(days=400)),
+        Entry("Tariffs on Mexico in the 1990s", guid="4", published=now - timedelta(days=30)),
+    ]
+    server: HTTPServer = httpserver  # type: ignore[assignment]
+    server.expect_request("/feed.xml").respond_with_data(
+        rss(entries, title="Think tank"), content_type="application/rss+xml"
+    )
+    monkeypatch.setenv("BRIEFER_HOME", str(tmp_path))
+    (tmp_path / "config.toml").write_text(
+        f'[notify]\nquiet_hours = ""\n[[feeds]]\nurl = "{server.url_for("/feed.xml")}"\n'
+    )
+    from click.testing import CliRunner
+
+    from briefer.cli import main
+
+    result = CliRunner().invoke(main, ["poll", "--once"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Notify: 1 of 1 notifications sent (desktop); 2 matches older than a week not announced."
+        in (result.output)
+    )
+    assert [(c["summary"], c["body"]) for c in fake_notifyd.calls()] == [
+        (
+            "2 new stories on Fentanyl, cartels and security cooperation",
+            "Fentanyl seizure at Nogales — Think tank\nFentanyl lab raided in Sinaloa — Think tank",
+        )
+    ]
+    with Store(tmp_path / "briefer.db") as store:  # the archive is stored and shown
+        assert len(store.matches("fentanyl")) == 3 and len(store.matches("tariffs")) == 1

@@ -45,3 +45,10 @@ def test_too_many_different_words_are_refused_with_the_limit(db: Path) -> None:
     result = search(db, *(f"w{n}" for n in range(25)))
     assert result.exit_code == 2
     assert "The search has 25 different words; the limit is 20." in result.stderr
+
+
+@pytest.mark.parametrize("query", ["", "   ", "(", "* -"])
+def test_a_query_without_a_word_is_refused_with_what_to_type(db: Path, query: str) -> None:
+    result = search(db, query)
+    assert result.exit_code == 2
+    assert "Give at least one word to search for" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -89,7 +90,7 @@ def _load_baselines(ctx: AppContext, issue_ids: list[str]) -> Mapping[str, HasSu
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     help="Write to this file, or into this folder as YYYY-MM-DD.<ext>; default: stdout.",
 )
 @click.option(
@@ -109,7 +110,7 @@ def digest(
     since: str | None,
     issue_ids: tuple[str, ...],
     fmt: str | None,
-    output: Path | None,
+    output: str | None,
     limit: int | None,
     no_record: bool,
 ) -> None:
@@ -132,8 +133,11 @@ def digest(
             )
     chosen = [known[i] for i in dict.fromkeys(issue_ids)] if issue_ids else list(known.values())
 
+    target = None if output is None or output == "-" else Path(output)
+    # "digests/" names a folder even before it exists (Path drops the trailing slash).
+    into_folder = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
     if fmt is None:
-        suffix = output.suffix.lower() if output is not None and not output.is_dir() else ""
+        suffix = target.suffix.lower() if target is not None and not into_folder else ""
         fmt = SUFFIX_FORMATS.get(suffix, "md")
 
     with ctx.open_store() as store:
@@ -158,15 +162,15 @@ def digest(
             full=ctx.config.digest.full_stories,
             max_per_issue=limit,
         )
-        if output is None or str(output) == "-":
+        if target is None:
             click.echo(render(result, fmt), nl=False)
             where = None
         else:
-            if output.is_dir():
+            if into_folder:
                 stem = (period.start if period.kind == "day" else now).strftime("%Y-%m-%d")
-                output = output / f"{stem}.{EXTENSIONS[fmt]}"
-            write_digest(result, fmt, output)
-            where = output
+                target = target / f"{stem}.{EXTENSIONS[fmt]}"
+            write_digest(result, fmt, target)
+            where = target
         unrecorded: DatabaseError | None = None
         if not no_record:
             try:

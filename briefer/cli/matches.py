@@ -41,7 +41,10 @@ def matches(
     start = parse_day(since)
     with ctx.open_store() as store:
         ids = [issue_id] if issue_id else list(known)
-        rows = {i: store.matches(i, since=start, limit=limit) for i in ids}
+        # One row past the limit tells a cut list from a whole one.
+        rows = {i: store.matches(i, since=start, limit=limit + 1) for i in ids}
+    cut = {i for i in ids if len(rows[i]) > limit}
+    rows = {i: rows[i][:limit] for i in ids}
     if as_json:
         click.echo(
             json.dumps(
@@ -51,14 +54,16 @@ def matches(
         return
     now = utcnow()
     for i in ids:
-        click.secho(f"{known[i].title} ({i}): {len(rows[i])} shown", bold=True)
+        n = len(rows[i])
+        shown = f"the best {n}; more with --limit" if i in cut else f"{n} match{'es' * (n != 1)}"
+        click.secho(f"{known[i].title} ({i}): {shown}", bold=True)
         if not rows[i]:
             click.echo("  no matches yet")
         for row in rows[i]:
             item = row.item
             click.echo(f"  {row.score:5.1f}  {item.title}")
             click.echo(
-                f"         {item.feed_title} · {age(item.published, now)} · {', '.join(row.terms)}"
+                f"         {item.source} · {age(item.published, now)} · {', '.join(row.terms)}"
             )
             if item.link:
                 click.echo(f"         {item.link}")
@@ -76,6 +81,7 @@ def _as_dict(row: MatchRow) -> dict[str, object]:
         "summary": item.summary,
         "link": item.link,
         "source": item.feed_title,
+        "outlet": item.source,
         "feed_url": item.feed_url,
         "published": item.published.isoformat(),
         "read": item.read,

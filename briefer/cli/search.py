@@ -9,6 +9,7 @@ import click
 from briefer.cli.context import AppContext
 from briefer.cli.output import age
 from briefer.clock import utcnow
+from briefer.search_query import EmptyQueryError
 
 
 @click.command()
@@ -19,6 +20,8 @@ from briefer.clock import utcnow
 def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Find stored items containing every word of QUERY (accents ignored; word* for prefixes)."""
     text = " ".join(query)
+    if not any(ch.isalnum() for ch in text):
+        raise EmptyQueryError("Give at least one word to search for, e.g. briefer search arancel*")
     with ctx.open_store() as store:
         rows = store.search(text, limit=limit)
     if as_json:
@@ -30,6 +33,7 @@ def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -
                         "title": r.item.title,
                         "link": r.item.link,
                         "source": r.item.feed_title,
+                        "outlet": r.item.source,
                         "published": r.item.published.isoformat(),
                         "issues": list(r.issue_ids),
                     }
@@ -47,4 +51,4 @@ def search(ctx: AppContext, query: tuple[str, ...], limit: int, as_json: bool) -
     for r in rows:
         issues = f"  [{', '.join(r.issue_ids)}]" if r.issue_ids else ""
         click.echo(f"{r.item.title}{issues}")
-        click.echo(f"  {r.item.feed_title} · {age(r.item.published, now)} · {r.item.link or ''}")
+        click.echo(f"  {r.item.source} · {age(r.item.published, now)} · {r.item.link or ''}")

@@ -24,6 +24,7 @@ from briefer.digest.model import (
     IssueSection,
 )
 from briefer.digest.period import Period, local_tz
+from briefer.outlet import echoes_title
 from briefer.sanitize import clean_text, safe_link
 from briefer.trend import is_surging
 from briefer.watchlist import IssueLike
@@ -82,7 +83,9 @@ def _story(store: Store | None, row: StoryRow, until: datetime, tz: tzinfo) -> D
     if store is not None:
         members = store.story_members(row.story_id, row.issue_id)
         lead = next((m for m in members if m.item.id == row.headline_item_id), None)
-        summary = plain(lead.item.summary, SUMMARY_CHARS) if lead is not None else ""
+        if lead is not None and not echoes_title(lead.item.summary, row.headline, lead.outlet):
+            # Older databases kept aggregators' copies of the headline as summaries.
+            summary = plain(lead.item.summary, SUMMARY_CHARS)
         outlets = _outlets(members, until, tz)
     terms = [h.term for h in row.hits if h.kind != "context"]
     return DigestStory(

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 HELD_KEY = "notify.held_since"  # meta: when quiet hours first held a story back
 HELD_SLACK = timedelta(hours=36)  # stories published this long before then still count
+# An item published longer ago than this is a feed's archive (a first poll, a newly added
+# feed, an old page a site touched), not news: the app and the digest show it, a
+# notification does not announce it ("146 new stories" of which most are years old).
+NEWS_MAX_AGE = timedelta(days=7)
 
 
 class StoryLedger(Protocol):
@@ -224,6 +228,7 @@ class NotifyResult:
     quiet: bool = False  # quiet hours held everything back
     disabled: bool = False  # [notify] enabled = false
     below_threshold: int = 0  # matches under their issue's min_score
+    archive: int = 0  # matches to items published more than NEWS_MAX_AGE ago
     already_notified: int = 0  # copies: (story, issue) pairs announced before, now or earlier
     problem: str | None = None  # why the desktop was unavailable, if it was
 
@@ -234,8 +239,10 @@ class NotifyResult:
     def summary(self) -> str:
         if self.disabled:
             return "notifications are off ([notify] enabled = false)"
+        n = self.archive
+        archive = f"; {n} match{'es' * (n != 1)} older than a week not announced" if n else ""
         if not self.alerts:
-            return "nothing to notify"
+            return "nothing to notify" + archive
         if self.quiet:
             return f"{len(self.alerts)} notifications held back: quiet hours"
         text = f"{len(self.delivered)} of {len(self.alerts)} notifications sent"
@@ -243,7 +250,7 @@ class NotifyResult:
             text += f" ({self.channel})"
         if self.problem and len(self.delivered) < len(self.alerts):
             text += f"; desktop unavailable: {self.problem}"
-        return text
+        return text + archive
 
 
 async def notify_new_matches(
@@ -273,6 +280,8 @@ async def notify_new_matches(
         result.disabled = bool(new)
         return result
     keep, result.below_threshold = eligible(new, settings)
+    recent = [m for m in keep if m.published >= now - NEWS_MAX_AGE]
+    result.archive, keep = len(keep) - len(recent), recent
     news, result.already_notified = _news(store, keep, settings, new) if keep else ([], 0)
     titles = {issue.id: issue.title for issue in issues}
     if in_quiet_hours(settings.quiet_hours, now):

@@ -12,6 +12,7 @@ from briefer.store.connection import StoreBase
 from briefer.store.rows import (
     ITEM_COLUMNS,
     ITEM_JOINS,
+    ITEM_WIDTH,
     NOT_DISMISSED,
     from_db_time,
     fts_query,
@@ -96,14 +97,15 @@ class QueriesMixin(StoreBase):
         return self._match_rows(sql, params)
 
     def _match_rows(self, sql: str, params: Sequence[Any]) -> list[MatchRow]:
-        """Rows selected as _ITEM_COLUMNS + issue_id, score, terms, matched_at."""
+        """Rows selected as ITEM_COLUMNS + issue_id, score, terms, matched_at."""
+        w = ITEM_WIDTH
         return [
             MatchRow(
-                item=item_row(r[:9]),
-                issue_id=r[9],
-                score=float(r[10]),
-                hits=hits_from_json(r[11]),
-                matched_at=from_db_time(r[12]),
+                item=item_row(r[:w]),
+                issue_id=r[w],
+                score=float(r[w + 1]),
+                hits=hits_from_json(r[w + 2]),
+                matched_at=from_db_time(r[w + 3]),
             )
             for r in self.conn.execute(sql, params)
         ]
@@ -151,7 +153,10 @@ class QueriesMixin(StoreBase):
             "WHERE items_fts MATCH ? ORDER BY bm25(items_fts), i.published DESC LIMIT ?",
             (fts, limit),
         )
+        w = ITEM_WIDTH
         return [
-            SearchRow(item_row(r[:9]), tuple(sorted(r[9].split(","))) if r[9] else (), int(r[10]))
+            SearchRow(
+                item_row(r[:w]), tuple(sorted(r[w].split(","))) if r[w] else (), int(r[w + 1])
+            )
             for r in rows
         ]

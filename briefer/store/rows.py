@@ -78,8 +78,9 @@ def fts_query(text: str) -> str:
 # with item_row.
 ITEM_COLUMNS = (
     "i.id, i.title, i.summary, i.link, i.published, coalesce(f.title, f.url), f.url, "
-    "coalesce(s.read, 0), coalesce(s.starred, 0)"
+    "coalesce(s.read, 0), coalesce(s.starred, 0), i.outlet"
 )
+ITEM_WIDTH = 10  # columns in ITEM_COLUMNS: what a query selects after them starts here
 ITEM_JOINS = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN item_state s ON s.item_id = i.id"
 
 # The match "m" was not marked not relevant to its issue.
@@ -119,6 +120,7 @@ def item_row(r: Sequence[Any]) -> ItemRow:
         feed_url=r[6],
         read=bool(r[7]),
         starred=bool(r[8]),
+        outlet=r[9] or "",
     )
 
 

@@ -22,6 +22,7 @@ from briefer.store.connection import StoreBase
 from briefer.store.rows import (
     ITEM_COLUMNS,
     ITEM_JOINS,
+    ITEM_WIDTH,
     NOT_DISMISSED,
     STORY_ITEM_COLUMNS,
     from_db_time,
@@ -245,13 +246,20 @@ class StoryQueriesMixin(StoreBase):
         )
         members = []
         for r in self.conn.execute(sql, [*params, story_id, story_id]):
-            item = item_row(r[:9])
+            w = ITEM_WIDTH
+            item = item_row(r[:w])
             match = None
-            if r[11] is not None:
+            if r[w + 2] is not None:
                 match = MatchRow(
-                    item, r[11], float(r[12]), hits_from_json(r[13]), from_db_time(r[14])
+                    item,
+                    r[w + 2],
+                    float(r[w + 3]),
+                    hits_from_json(r[w + 4]),
+                    from_db_time(r[w + 5]),
                 )
-            members.append(StoryMember(item=item, outlet=str(r[9]), lang=str(r[10]), match=match))
+            members.append(
+                StoryMember(item=item, outlet=str(r[w]), lang=str(r[w + 1]), match=match)
+            )
         return members
 
     def story_of(self, item_id: int) -> int | None:
