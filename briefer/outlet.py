@@ -15,7 +15,8 @@ import unicodedata
 __all__ = ["echoes_title", "split_outlet"]
 
 # " - Outlet" at the end of a title; outlets are short and rarely contain " - " themselves.
-_SUFFIX = re.compile(r"(?:^|\s+)[-–—|]\s+([^-–—|]{2,80}?)\s*$")
+# A hyphen inside a word belongs to the name ("López-Dóriga Digital"); a spaced one does not.
+_SUFFIX = re.compile(r"(?:^|\s+)[-–—|]\s+((?:[^-–—|]|(?<=\S)-(?=\S)){2,80}?)\s*$")
 # What a headline's own closing clause has and an outlet's name does not.
 _SENTENCE = re.compile(r"[:;?!¿¡\"“”«»]")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)

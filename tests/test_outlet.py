@@ -65,6 +65,12 @@ def test_with_a_source_name(title: str, source: str, expected: tuple[str, str]) 
             ("Camiones chinos complican aranceles", "sipse.com"),
         ),
         ("México fue la mejor sede - sdpnoticias", ("México fue la mejor sede", "sdpnoticias")),
+        # A hyphen inside a word is part of the name; a spaced one is not.
+        (
+            "Homicidios caen 48% - López-Dóriga Digital",
+            ("Homicidios caen 48%", "López-Dóriga Digital"),
+        ),
+        ("US-Mexico talks resume - Reuters", ("US-Mexico talks resume", "Reuters")),
         (
             "Fortalecen alianza - El Popular, periodismo con causa",
             ("Fortalecen alianza", "El Popular, periodismo con causa"),
