@@ -209,3 +209,31 @@ def test_import_poll_then_matches_search_and_doctor(home: Path, httpserver: HTTP
 
     code, out = cli("matches", "--issue", "nope")
     assert code == 2 and "known:" in out
+
+
+def test_a_feed_keeps_the_name_the_user_gave_it(home: Path, httpserver: HTTPServer) -> None:
+    # config `title` (also `feeds add --title` and an OPML outline's text) names the feed
+    # everywhere; a feed without one is shown by its own title.
+    named = httpserver.url_for("/named.xml")
+    plain = httpserver.url_for("/plain.xml")
+    for path in ("/named.xml", "/plain.xml"):
+        httpserver.expect_request(path).respond_with_data(
+            rss([Entry(TARIFF, link=f"https://example.com{path}")], title="Google News"),
+            content_type="application/rss+xml",
+        )
+    (home / "config.toml").write_text(
+        "[notify]\nenabled = false\n"
+        f'[[feeds]]\nurl = "{named}"\ntitle = "Security search"\n[[feeds]]\nurl = "{plain}"\n'
+    )
+    poll(home)
+    with Store(home / "briefer.db") as store:
+        titles = {f.url: f.title for f in store.feeds()}
+    assert titles == {named: "Security search", plain: "Google News"}
+    # Renaming it in the config renames it at the next poll, whatever the feed calls itself.
+    (home / "config.toml").write_text(
+        "[notify]\nenabled = false\n"
+        f'[[feeds]]\nurl = "{named}"\ntitle = "Cartels search"\n[[feeds]]\nurl = "{plain}"\n'
+    )
+    poll(home)
+    with Store(home / "briefer.db") as store:
+        assert store.feed(named).title == "Cartels search"  # type: ignore[union-attr]

@@ -129,7 +129,7 @@ def test_migration_2_keeps_a_v1_database_and_leaves_it_to_regroup(tmp_path: Path
     path = tmp_path / "old.db"
     v1_database(path)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.integrity_check() == "ok"
         rows = store.conn.execute(
             "SELECT id, title, outlet, outlet_url, lang, story_id FROM items ORDER BY id"
@@ -155,7 +155,7 @@ def test_migration_2_keeps_a_v1_database_and_leaves_it_to_regroup(tmp_path: Path
         store.conn.execute("UPDATE items SET title = 'Sequía en Sonora' WHERE id = 2")
         assert store.search("Monterrey") == [] and len(store.search("Sonora")) == 1
     with Store(path) as again:  # opening again changes nothing
-        assert again.schema_version == 3 and again.count_items() == 2
+        assert again.schema_version == SCHEMA_VERSION and again.count_items() == 2
 
 
 def test_a_new_database_records_the_grouping_method(store: Store) -> None:
@@ -171,7 +171,7 @@ def test_migration_2_runs_again_safely(tmp_path: Path) -> None:
     MIGRATIONS[2](db)  # a process that died before recording user_version 2
     db.conn.close()
     with Store(path) as store:
-        assert store.schema_version == 3 and store.integrity_check() == "ok"
+        assert store.schema_version == SCHEMA_VERSION and store.integrity_check() == "ok"
 
 
 # -- assignment while polling ------------------------------------------------------------

@@ -13,13 +13,17 @@ from briefer.store.rows import feed_row, to_db_time
 
 class FeedsMixin(StoreBase):
     def sync_feeds(self, urls_titles: Iterable[tuple[str, str | None]]) -> None:
-        """Make sure every configured feed has a row; removed feeds keep theirs (and items)."""
+        """Make sure every configured feed has a row; removed feeds keep theirs (and items).
+
+        A title given in the config is the feed's name everywhere from now on; without one,
+        the feed's own title (from its last poll) is shown."""
         now = to_db_time(utcnow())
         with self.transaction() as conn:
             conn.executemany(
-                "INSERT INTO feeds(url, title, added) VALUES (?, ?, ?) "
-                "ON CONFLICT(url) DO UPDATE SET title = coalesce(feeds.title, excluded.title)",
-                [(url, title, now) for url, title in urls_titles],
+                "INSERT INTO feeds(url, title, chosen_title, added) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET chosen_title = excluded.chosen_title, "
+                "title = coalesce(excluded.chosen_title, feeds.title)",
+                [(url, title or None, title or None, now) for url, title in urls_titles],
             )
 
     def feeds(self, urls: Sequence[str] | None = None) -> list[FeedRow]:

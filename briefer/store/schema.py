@@ -15,7 +15,7 @@ from briefer.stories import METHOD
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATION_ATTEMPTS = 20
 
 
@@ -200,8 +200,17 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """The name the user gave a feed (config `title`, `feeds add --title`, an OPML outline's
+    text), kept apart from the title shown, which falls back to the feed's own."""
+    have = {row[1] for row in db.conn.execute("PRAGMA table_info(feeds)")}
+    if "chosen_title" not in have:
+        db.conn.execute("ALTER TABLE feeds ADD COLUMN chosen_title TEXT")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _migration_1,
     2: _migration_2,
     3: _migration_3,
+    4: _migration_4,
 }

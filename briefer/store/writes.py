@@ -51,15 +51,17 @@ class WritesMixin(StoreBase):
         now_s = to_db_time(now)
         with self.transaction() as conn:
             feed = conn.execute(
-                "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+                "SELECT id, title, chosen_title, error_count FROM feeds WHERE url = ?", (url,)
             ).fetchone()
             if feed is None:
                 conn.execute("INSERT INTO feeds(url, added) VALUES (?, ?)", (url, now_s))
                 feed = conn.execute(
-                    "SELECT id, title, error_count FROM feeds WHERE url = ?", (url,)
+                    "SELECT id, title, chosen_title, error_count FROM feeds WHERE url = ?", (url,)
                 ).fetchone()
-            feed_id, feed_title, error_count = feed
-            if parsed is not None and parsed.title:
+            feed_id, feed_title, chosen_title, error_count = feed
+            if chosen_title:
+                feed_title = chosen_title  # the user's name for the feed beats its own
+            elif parsed is not None and parsed.title:
                 feed_title = parsed.title
             outcome.title = feed_title or url
 
