@@ -84,10 +84,12 @@ def retention_line(store: Store, max_age: timedelta | None, now: datetime) -> st
     if max_age is None:
         return "off: every item is kept ([retention] max_age_days = 0)"
     would = store.prunable(now - max_age)
-    return (
-        f"unmatched items older than {max_age.days} days are pruned daily; "
+    now_text = (
         f"{would.items} to prune now (about {size(would.bytes)})"
+        if would.items
+        else "nothing to prune now"
     )
+    return f"unmatched items older than {max_age.days} days are pruned daily; {now_text}"
 
 
 def recovery_advice(db: Path) -> str:
