@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from briefer.errors import BrieferError
 from briefer.store import Store
 from briefer.tui.briefing import Services
+from briefer.tui.long_lived import freeze_long_lived, thaw
 from briefer.tui.messages import DigestExported
 from briefer.tui.pending import Change
 from briefer.tui.polling import PollsFeeds
@@ -94,11 +95,14 @@ class BrieferApp(SavesChanges, PollsFeeds, RematchOnStart, RegroupOnStart, App[N
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
         self._start_polling()
+        # Once the first screen is built: Textual, briefer and the screen live on.
+        self.call_after_refresh(freeze_long_lived)
 
     def on_unmount(self) -> None:
         self._stop_polling()
         if hasattr(self, "store"):  # not when opening the database failed
             self.store.close()
+        thaw()
 
     def watch_theme(self, theme: str) -> None:
         if hasattr(self, "store") and theme != self._saved_theme:
