@@ -1,11 +1,102 @@
-"""Pilot tests: what keeps the app's event loop free while the reader presses keys."""
+"""Pilot tests: what keeps the app's event loop free while the reader presses keys.
+
+A key that changes a story redraws that story's row, not the whole list: refilling the
+list re-measures and redraws every row while the reader waits, so a mark, a star or a
+dismissal updates the rows it touches in place (the table keeps its row objects), and
+moving the cursor or coming back from a story touches no other row. Objects that live as
+long as the app are left out of garbage collection, whose full passes stop the loop.
+"""
 
 from __future__ import annotations
 
 import gc
 
+from textual.widgets._data_table import Row
+
 from briefer.tui.app import BrieferApp
+from briefer.tui.widgets.story_table import StoryTable
 from tests.tui.conftest import settle
+
+
+def order(table: StoryTable) -> list[str | None]:
+    return [row.key.value for row in table.ordered_rows]
+
+
+def kept(table: StoryTable, before: dict[str | None, Row]) -> bool:
+    """Every row still shown is the same row object as before: nothing was refilled."""
+    rows = {key.value: row for key, row in table.rows.items()}
+    return all(rows[key] is row for key, row in before.items() if key in rows)
+
+
+def rows_now(table: StoryTable) -> dict[str | None, Row]:
+    return {key.value: row for key, row in table.rows.items()}
+
+
+async def test_m_and_s_update_the_row_in_place(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "n")
+        table = app.screen.query_one(StoryTable)
+        story = table.selected
+        assert story is not None and story.unread and not story.starred
+        key = str(story.story_id)
+        keys, before = order(table), rows_now(table)
+        await pilot.press("m")
+        await settle(pilot)  # shown at once, then saved and reloaded
+        assert order(table) == keys and kept(table, before)
+        assert table.cursor_row == 1 and table.selected.story_id == story.story_id  # type: ignore[union-attr]
+        assert table.get_cell(key, "flag").plain == ""  # no unread mark any more
+        assert str(table.get_cell(key, "headline").spans[0].style) == "dim"  # shown as read
+        await pilot.press("s")
+        await settle(pilot)
+        assert order(table) == keys and kept(table, before)
+        assert table.get_cell(key, "flag").plain == "★"
+
+
+async def test_x_removes_only_that_row_and_u_brings_it_back(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "n")
+        table = app.screen.query_one(StoryTable)
+        keys, before = order(table), rows_now(table)
+        dismissed, successor = keys[1], keys[2]
+        await pilot.press("x")
+        await settle(pilot)
+        assert order(table) == [k for k in keys if k != dismissed] and kept(table, before)
+        # The story that took its place has the cursor.
+        assert table.cursor_row == 1 and str(table.selected.story_id) == successor  # type: ignore[union-attr]
+        await pilot.press("u")
+        await settle(pilot)
+        assert order(table) == keys  # back where it was
+        assert str(table.selected.story_id) == successor  # type: ignore[union-attr]
+
+
+async def test_moving_and_coming_back_from_a_story_touch_no_other_row(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        table = app.screen.query_one(StoryTable)
+        keys, before = order(table), rows_now(table)
+        await pilot.press("n", "n", "p")
+        await settle(pilot)
+        assert table.cursor_row == 1 and order(table) == keys and kept(table, before)
+        opened = table.selected
+        await pilot.press("enter")  # the story screen marks it read
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert order(table) == keys and kept(table, before)
+        assert table.selected.story_id == opened.story_id  # type: ignore[union-attr]
+        assert table.selected.unread == 0  # type: ignore[union-attr]
+
+
+def test_is_subsequence() -> None:
+    from briefer.tui.widgets.story_table import is_subsequence
+
+    assert is_subsequence([1, 3], [1, 2, 3])
+    assert is_subsequence([], [1])
+    assert not is_subsequence([3, 1], [1, 2, 3])
+    assert not is_subsequence([4], [1, 2, 3])
 
 
 async def test_what_lives_as_long_as_the_app_is_left_out_of_collections(app: BrieferApp) -> None:
