@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from briefer.store import StoryRow
 from briefer.tui.text import age, highlighted
@@ -164,12 +166,34 @@ class StoryTable(DataTable[Text]):
     ) -> None:
         for story_id in shown.keys() - {s.story_id for s in stories}:
             self.remove_row(str(story_id))
-        columns = list(self.columns)
         for story, new_look in zip(stories, signature, strict=True):
             if shown[story.story_id] != new_look:
-                key = str(story.story_id)
-                for column, cell in zip(columns, self.cells(story, now), strict=True):
-                    self.update_cell(key, column, cell)
+                self._replace_row(str(story.story_id), self.cells(story, now))
+
+    def _replace_row(self, key: str, cells: list[Text]) -> None:
+        """New cells for one row, redrawing that row alone.
+
+        `update_cell` would redraw every visible row: DataTable keys all its cached renders
+        by one update counter, which it bumps. Dropping only this row's cached renders
+        keeps the others (a full list costs 30 ms and more to redraw). Should Textual's
+        DataTable no longer keep these caches, `update_cell` does it the slow way."""
+        row_key = RowKey(key)
+        try:
+            data = self._data[row_key]
+            by_row_key: tuple[Any, ...] = (self._cell_render_cache, self._row_render_cache)
+            renderables, lines = self._row_renderable_cache, self._line_cache
+        except (AttributeError, KeyError):
+            for column, cell in zip(list(self.columns), cells, strict=True):
+                self.update_cell(key, column, cell)
+            return
+        data.update(zip(self.columns, cells, strict=True))
+        for cache in by_row_key:
+            for cache_key in [k for k in cache.keys() if k[0] == row_key]:  # noqa: SIM118 (no __iter__)
+                cache.discard(cache_key)
+        index = self.get_row_index(row_key)
+        renderables.discard((self._update_count, index))
+        lines.clear()  # keyed by line on screen; rebuilt from the rows' cached renders
+        self.refresh_row(index)
 
     def _refill(self, stories: Sequence[StoryRow], now: datetime) -> None:
         scroll_y = self.scroll_y
