@@ -22,7 +22,7 @@ from briefer.lock import Holder
 from briefer.models import FetchStatus, PollReport
 from briefer.offline import offline_hint
 from briefer.tui.briefing import Services
-from briefer.tui.long_lived import freeze_long_lived
+from briefer.tui.garbage import freeze_long_lived
 from briefer.tui.messages import (
     FeedsPolled,
     MatchesFound,

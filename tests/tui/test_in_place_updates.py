@@ -14,6 +14,7 @@ import gc
 from textual.widgets._data_table import Row
 
 from briefer.tui.app import BrieferApp
+from briefer.tui.garbage import EVERY_SECONDS, IDLE_SECONDS, RARER, Collector
 from briefer.tui.widgets.story_table import StoryTable
 from tests.tui.conftest import settle
 
@@ -105,8 +106,30 @@ def test_is_subsequence() -> None:
 
 async def test_what_lives_as_long_as_the_app_is_left_out_of_collections(app: BrieferApp) -> None:
     gc.unfreeze()
+    threshold = gc.get_threshold()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         # Modules, classes and the first screen: a full collection no longer walks them.
         assert gc.get_freeze_count() > 10_000
-    assert gc.get_freeze_count() == 0  # handed back to the collector when the app ends
+        # Python's own full collections are rarer: the app runs them when the reader pauses.
+        assert gc.get_threshold()[2] == threshold[2] * RARER
+        before = app.collector.last_input
+        await pilot.press("n")
+        assert app.collector.last_input > before  # a key is not a pause
+    # Handed back when the app ends.
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+
+
+def test_full_collections_wait_for_a_pause_with_no_poll() -> None:
+    now = [100.0]
+    collector = Collector(clock=lambda: now[0])
+    collector.input()
+    now[0] += IDLE_SECONDS / 2
+    assert not collector.collect_if_idle()  # the reader is still pressing keys
+    now[0] += EVERY_SECONDS
+    assert not collector.collect_if_idle(busy=True)  # a poll is running
+    assert collector.collect_if_idle()
+    now[0] += IDLE_SECONDS
+    assert not collector.collect_if_idle()  # one ran a moment ago
+    now[0] += EVERY_SECONDS
+    assert collector.collect_if_idle()

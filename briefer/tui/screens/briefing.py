@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from briefer.store import StoryRow
 from briefer.tui.briefing import IssueQuery, issue_stories, watch_rows
+from briefer.tui.garbage import freeze_long_lived
 from briefer.tui.messages import BriefingLoaded
 from briefer.tui.pending import Change
 from briefer.tui.screens.story import StoryScreen
@@ -43,6 +44,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="briefing")
         self.issue_query: IssueQuery | None = None
+        self._painted = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -89,6 +91,10 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         if issue is not None:
             view = self.query_one(IssueView)
             view.show_stories(issue, query, message.stories, self.services.now())
+            if not self._painted:
+                # Textual, briefer, this screen and what it has drawn: they live on.
+                self._painted = True
+                self.call_after_refresh(freeze_long_lived)
 
     @on(OptionList.OptionHighlighted, "#watchlist")
     def _issue_highlighted(self, event: OptionList.OptionHighlighted) -> None:
