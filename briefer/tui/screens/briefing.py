@@ -83,7 +83,9 @@ class BriefingScreen(ServicesMixin, Screen[None]):
             self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
-        self.query_one(WatchlistPanel).show(message.watchlist)
+        # The stories first, the watchlist's counts a frame later: drawn together, after
+        # a mark or a dismissal, they held the loop twice as long.
+        self.call_after_refresh(self.query_one(WatchlistPanel).show, message.watchlist)
         query = self.issue_query
         if query is None or message.query != query:
             return  # a newer selection's load is on its way
