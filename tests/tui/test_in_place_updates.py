@@ -15,6 +15,8 @@ from textual.widgets._data_table import Row
 
 from briefer.tui.app import BrieferApp
 from briefer.tui.garbage import EVERY_SECONDS, IDLE_SECONDS, RARER, Collector
+from briefer.tui.screens.story import StoryScreen
+from briefer.tui.widgets.member_table import MemberTable
 from briefer.tui.widgets.story_table import StoryTable
 from tests.tui.conftest import settle
 
@@ -93,6 +95,23 @@ async def test_moving_and_coming_back_from_a_story_touch_no_other_row(app: Brief
         assert order(table) == keys and kept(table, before)
         assert table.selected.story_id == opened.story_id  # type: ignore[union-attr]
         assert table.selected.unread == 0  # type: ignore[union-attr]
+
+
+async def test_coming_back_to_an_unchanged_story_keeps_its_rows(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # the issue, then its first story
+        await settle(pilot)
+        assert isinstance(app.screen, StoryScreen)
+        table = app.screen.query_one(MemberTable)
+        before = {key.value: row for key, row in table.rows.items()}
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await pilot.press("escape")  # the story screen loads the story again
+        await settle(pilot)
+        assert {key.value: row for key, row in table.rows.items()} == before
+        assert all(table.rows[key] is row for key, row in table.rows.items())
+        assert all(before[key.value] is row for key, row in table.rows.items())
 
 
 def test_is_subsequence() -> None:
