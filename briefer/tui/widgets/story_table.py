@@ -166,34 +166,41 @@ class StoryTable(DataTable[Text]):
     ) -> None:
         for story_id in shown.keys() - {s.story_id for s in stories}:
             self.remove_row(str(story_id))
-        for story, new_look in zip(stories, signature, strict=True):
-            if shown[story.story_id] != new_look:
-                self._replace_row(str(story.story_id), self.cells(story, now))
+        changed = {
+            str(story.story_id): self.cells(story, now)
+            for story, new_look in zip(stories, signature, strict=True)
+            if shown[story.story_id] != new_look
+        }
+        if changed:
+            self._replace_rows(changed)
 
-    def _replace_row(self, key: str, cells: list[Text]) -> None:
-        """New cells for one row, redrawing that row alone.
+    def _replace_rows(self, rows: dict[str, list[Text]]) -> None:
+        """New cells for some rows, redrawing those rows alone.
 
         `update_cell` would redraw every visible row: DataTable keys all its cached renders
-        by one update counter, which it bumps. Dropping only this row's cached renders
+        by one update counter, which it bumps. Dropping only these rows' cached renders
         keeps the others (a full list costs 30 ms and more to redraw). Should Textual's
         DataTable no longer keep these caches, `update_cell` does it the slow way."""
-        row_key = RowKey(key)
         try:
-            data = self._data[row_key]
+            data = self._data
             by_row_key: tuple[Any, ...] = (self._cell_render_cache, self._row_render_cache)
             renderables, lines = self._row_renderable_cache, self._line_cache
-        except (AttributeError, KeyError):
-            for column, cell in zip(list(self.columns), cells, strict=True):
-                self.update_cell(key, column, cell)
+        except AttributeError:
+            for key, cells in rows.items():
+                for column, cell in zip(list(self.columns), cells, strict=True):
+                    self.update_cell(key, column, cell)
             return
-        data.update(zip(self.columns, cells, strict=True))
-        for cache in by_row_key:
-            for cache_key in [k for k in cache.keys() if k[0] == row_key]:  # noqa: SIM118 (no __iter__)
+        keys = {RowKey(key) for key in rows}
+        for key, cells in rows.items():
+            data[RowKey(key)].update(zip(self.columns, cells, strict=True))
+        for cache in by_row_key:  # one pass, however many rows changed
+            for cache_key in [k for k in cache.keys() if k[0] in keys]:  # noqa: SIM118 (no __iter__)
                 cache.discard(cache_key)
-        index = self.get_row_index(row_key)
-        renderables.discard((self._update_count, index))
         lines.clear()  # keyed by line on screen; rebuilt from the rows' cached renders
-        self.refresh_row(index)
+        for key in rows:
+            index = self.get_row_index(key)
+            renderables.discard((self._update_count, index))
+            self.refresh_row(index)
 
     def _refill(self, stories: Sequence[StoryRow], now: datetime) -> None:
         scroll_y = self.scroll_y
