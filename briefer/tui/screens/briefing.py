@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -25,6 +26,8 @@ from briefer.tui.widgets.issue_view import IssueView
 from briefer.tui.widgets.status_line import StatusLine
 from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
+
+WATCHLIST_LAG_SECONDS = 0.02  # a frame or so after the stories
 
 
 class BriefingScreen(ServicesMixin, Screen[None]):
@@ -83,9 +86,10 @@ class BriefingScreen(ServicesMixin, Screen[None]):
             self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
-        # The stories first, the watchlist's counts a frame later: drawn together, after
-        # a mark or a dismissal, they held the loop twice as long.
-        self.call_after_refresh(self.query_one(WatchlistPanel).show, message.watchlist)
+        # The stories first, the watchlist's counts a few frames later: drawn together,
+        # after a mark or a dismissal, they held the loop twice as long.
+        panel = self.query_one(WatchlistPanel)
+        self.set_timer(WATCHLIST_LAG_SECONDS, partial(panel.show, message.watchlist))
         query = self.issue_query
         if query is None or message.query != query:
             return  # a newer selection's load is on its way
