@@ -73,11 +73,12 @@ class MemberTable(DataTable[Text]):
 
     def show(self, members: Sequence[StoryMember]) -> None:
         signature = [look(m) for m in members]
-        if signature == self._signature and self.row_count == len(members):
+        unchanged = signature == self._signature and self.row_count == len(members)
+        self.members = list(members)  # what the detail below shows, however fresh
+        if unchanged:
             return  # coming back from an item or the help unchanged: no refill, no repaint
         self._signature = signature
         current = self.cursor_row
-        self.members = list(members)
         self.clear()
         for member in members:
             item = member.item

@@ -133,7 +133,11 @@ class StoryTable(DataTable[Text]):
         New stories or another order refill it."""
         signature = [look(s, now) for s in stories]
         if signature == self._signature and self.row_count == len(stories):
-            return  # nothing a reader could see has changed: no refill, no repaint
+            # Nothing a reader could see has changed: no redraw, but the rows behind the
+            # keys (a link, a rank) are kept fresh.
+            self.stories = list(stories)
+            self.rows_by_key = {str(s.story_id): s for s in stories}
+            return
         shown = {look[0]: look for look in self._signature}
         in_place = self.row_count == len(self._signature) and is_subsequence(
             [s.story_id for s in stories], [look[0] for look in self._signature]
