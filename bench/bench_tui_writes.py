@@ -1,12 +1,15 @@
 """The app's event loop while another process holds SQLite's write lock (issue 12.1).
 
-    .venv/bin/python bench/bench_tui_writes.py [--hold 15] [--every 0.25]
+    .venv/bin/python bench/bench_tui_writes.py [--hold 15] [--every 0.25] [--full-list]
 
 Another process holds the write lock (BEGIN IMMEDIATE) for --hold seconds, longer than
 SQLite's own 10 s wait, while the keys that write (m, s, x, u, opening an item) are pressed
 every --every seconds. Printed: the longest gap between ticks of a 10 ms timer on Textual's
 loop over that time and until every change is saved; baseline: the same keys on the same
 database with no lock, in the same run. Target: under 50 ms.
+
+The fixture database's first issue lists five stories; --full-list uses a database whose
+first issue lists 200 (a screenful and more), where redrawing the list costs the most.
 
 Figures are printed, never asserted: this is not part of the test run.
 """
@@ -69,16 +72,27 @@ async def longest_gap(services: Services, *, hold: float | None, every: float) -
     }
 
 
+def full_list_services(home: Path) -> Services:
+    """A database whose five issues list 200 one-item stories each."""
+    from bench_tui import build_big_db, services_for  # this script's folder is on the path
+
+    home.mkdir(parents=True)
+    build_big_db(home / "full.db", 4_000, 1_000)
+    return services_for(home, home / "full.db", [])
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hold", type=float, default=15.0, help="seconds the lock is held")
     parser.add_argument("--every", type=float, default=0.25, help="seconds between keys")
+    parser.add_argument("--full-list", action="store_true", help="200 stories in the list")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-tui-writes-"))
+    services = full_list_services if args.full_list else fixture_services
 
-    await longest_gap(fixture_services(work / "warm"), hold=None, every=args.every)  # imports
-    free = await longest_gap(fixture_services(work / "free"), hold=None, every=args.every)
-    held = await longest_gap(fixture_services(work / "held"), hold=args.hold, every=args.every)
+    await longest_gap(services(work / "warm"), hold=None, every=args.every)  # imports
+    free = await longest_gap(services(work / "free"), hold=None, every=args.every)
+    held = await longest_gap(services(work / "held"), hold=args.hold, every=args.every)
     print(
         f"event loop while another process holds the write lock {args.hold:.0f} s "
         f"({held['presses']} keys that write, lock held to the end: {held['held_to_end']}): "

@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from briefer.errors import BrieferError
 from briefer.store import Store
 from briefer.tui.briefing import Services
+from briefer.tui.garbage import Collector
 from briefer.tui.messages import DigestExported
 from briefer.tui.pending import Change
 from briefer.tui.polling import PollsFeeds
@@ -39,6 +40,7 @@ THEME_KEY = "tui.theme"
 DARK, LIGHT = "textual-dark", "textual-light"
 # Another process (a `briefer daemon`) may write the database; this is how often we look.
 WATCH_SECONDS = 3.0
+IDLE_CHECK_SECONDS = 1.0  # how often to look for a quiet moment to collect garbage
 
 NAVIGATION_KEYS = [
     Binding("up,down", "", "Move within a list"),
@@ -81,6 +83,7 @@ class BrieferApp(SavesChanges, PollsFeeds, RematchOnStart, RegroupOnStart, App[N
         self.store: Store
         self._saved_theme: str | None = None
         self._data_version = 0
+        self.collector = Collector()
         from briefer.workers import start_worker_server
 
         start_worker_server()
@@ -93,12 +96,24 @@ class BrieferApp(SavesChanges, PollsFeeds, RematchOnStart, RegroupOnStart, App[N
         self._data_version = self.store.data_version()
         self.push_screen(BriefingScreen())
         self.set_interval(WATCH_SECONDS, self._watch_database)
+        self.collector.start()
+        self.set_interval(IDLE_CHECK_SECONDS, self._collect_if_idle)
         self._start_polling()
 
     def on_unmount(self) -> None:
         self._stop_polling()
         if hasattr(self, "store"):  # not when opening the database failed
             self.store.close()
+        self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input()
+        await super().on_event(event)
+
+    def _collect_if_idle(self) -> None:
+        polling = self.scheduler is not None and self.scheduler.polling
+        self.collector.collect_if_idle(busy=polling)
 
     def watch_theme(self, theme: str) -> None:
         if hasattr(self, "store") and theme != self._saved_theme:

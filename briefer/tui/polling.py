@@ -22,6 +22,7 @@ from briefer.lock import Holder
 from briefer.models import FetchStatus, PollReport
 from briefer.offline import offline_hint
 from briefer.tui.briefing import Services
+from briefer.tui.garbage import freeze_long_lived
 from briefer.tui.messages import (
     FeedsPolled,
     MatchesFound,
@@ -147,6 +148,7 @@ class PollsFeeds:
         app = self._app
         self.scheduler = cast("BrieferScheduler", message.scheduler)
         self.scheduler.start(poll_first=app.poll_on_start)
+        freeze_long_lived()  # APScheduler, the poller and the matcher live on too
         if self._scheduler_ready is not None:
             self._scheduler_ready.set()
         if app.poll_on_start:

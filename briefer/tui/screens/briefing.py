@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.worker import get_current_worker
 
 from briefer.store import StoryRow
 from briefer.tui.briefing import IssueQuery, issue_stories, watch_rows
+from briefer.tui.garbage import freeze_long_lived
 from briefer.tui.messages import BriefingLoaded
 from briefer.tui.pending import Change
 from briefer.tui.screens.story import StoryScreen
@@ -24,6 +26,8 @@ from briefer.tui.widgets.issue_view import IssueView
 from briefer.tui.widgets.status_line import StatusLine
 from briefer.tui.widgets.story_table import StoryTable
 from briefer.tui.widgets.watchlist_panel import WatchlistPanel
+
+WATCHLIST_LAG_SECONDS = 0.02  # a frame or so after the stories
 
 
 class BriefingScreen(ServicesMixin, Screen[None]):
@@ -43,6 +47,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="briefing")
         self.issue_query: IssueQuery | None = None
+        self._painted = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -87,7 +92,10 @@ class BriefingScreen(ServicesMixin, Screen[None]):
             self.post_message(BriefingLoaded(rows, query, stories))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
-        self.query_one(WatchlistPanel).show(message.watchlist)
+        # The stories first, the watchlist's counts a few frames later: drawn together,
+        # after a mark or a dismissal, they held the loop twice as long.
+        panel = self.query_one(WatchlistPanel)
+        self.set_timer(WATCHLIST_LAG_SECONDS, partial(panel.show, message.watchlist))
         query = self.issue_query
         if query is None or message.query != query:
             return  # a newer selection's load is on its way
@@ -95,6 +103,10 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         if issue is not None:
             view = self.query_one(IssueView)
             view.show_stories(issue, query, message.stories, self.services.now())
+            if not self._painted:
+                # Textual, briefer, this screen and what it has drawn: they live on.
+                self._painted = True
+                self.call_after_refresh(freeze_long_lived)
 
     @on(OptionList.OptionHighlighted, "#watchlist")
     def _issue_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -37,7 +37,11 @@ class IssueView(Vertical):
     def _update(self, widget_id: str, content: Text) -> None:
         if self._shown.get(widget_id) != content.markup:
             self._shown[widget_id] = content.markup
-            self.query_one(f"#{widget_id}", Static).update(content)
+            widget = self.query_one(f"#{widget_id}", Static)
+            # A line that still fits on its one line (a count going from 12 to 11) needs
+            # no new layout of the screen, which would redraw the whole screen.
+            one_line = widget.size.height == 1 and content.cell_len <= widget.size.width
+            widget.update(content, layout=not one_line)
 
     def compose(self) -> ComposeResult:
         yield Static(id="issue-heading")

@@ -23,6 +23,14 @@ def flag(member: StoryMember) -> Text:
     return Text("●", style="bold cyan") if not member.item.read else Text("")
 
 
+def look(member: StoryMember) -> tuple[object, ...]:
+    """Everything a row shows."""
+    item, match = member.item, member.match
+    hits = match.hits if match is not None else None
+    return (item.id, item.read, item.starred, member.outlet, member.lang, item.published,
+            item.title, hits)  # fmt: skip
+
+
 class MemberTable(DataTable[Text]):
     """Rows are keyed by item id, so a reload keeps the cursor on the same item."""
 
@@ -30,6 +38,7 @@ class MemberTable(DataTable[Text]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.members: list[StoryMember] = []
         self._title_width = 0
+        self._signature: list[tuple[object, ...]] = []
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -63,8 +72,13 @@ class MemberTable(DataTable[Text]):
             self.show(self.members)
 
     def show(self, members: Sequence[StoryMember]) -> None:
+        signature = [look(m) for m in members]
+        unchanged = signature == self._signature and self.row_count == len(members)
+        self.members = list(members)  # what the detail below shows, however fresh
+        if unchanged:
+            return  # coming back from an item or the help unchanged: no refill, no repaint
+        self._signature = signature
         current = self.cursor_row
-        self.members = list(members)
         self.clear()
         for member in members:
             item = member.item
