@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
+from textual.widgets import Static
 
 from briefer.config import load_config
 from briefer.tui.app import BrieferApp
@@ -222,3 +223,11 @@ async def test_a_worker_failure_is_surfaced_not_fatal(app: BrieferApp, tmp_path:
         await settle(pilot)
         assert app.is_running
         assert any("Loading failed" in str(n.message) for n in app._notifications)
+
+
+async def test_item_screen_names_the_outlet_not_the_aggregator_feed(app: BrieferApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_first_item(pilot)
+        assert screen.item is not None and screen.item.outlet == "Border Times"
+        meta = str(screen.query_one("#item-meta", Static).render())
+        assert meta.startswith("Border Times via Fixture News · ")

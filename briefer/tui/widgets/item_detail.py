@@ -32,7 +32,9 @@ def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) ->
 
 
 def item_meta(item: ItemRow, now: datetime) -> Text:
-    text = Text(clean(item.feed_title), style="bold")
+    text = Text(clean(item.source), style="bold")
+    if item.outlet and item.outlet != item.feed_title:
+        text.append(f" via {clean(item.feed_title)}", style="dim")  # the aggregator
     stamp = item.published.strftime("%Y-%m-%d %H:%M UTC")
     since = ago(item.published, now)
     text.append(f" · {stamp} · {since}" if since else f" · {stamp}")
