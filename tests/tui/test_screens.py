@@ -50,9 +50,7 @@ async def test_item_screen_n_p_m_s(app: BrieferApp) -> None:
         assert screen.index == 0
 
 
-async def test_item_screen_x_dismisses_and_o_opens(app: BrieferApp, monkeypatch) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+async def test_item_screen_x_dismisses_and_o_opens(app: BrieferApp, opened: list[str]) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_first_item(pilot)
         await pilot.press("o")

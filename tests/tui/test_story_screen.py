@@ -27,10 +27,8 @@ def stored(app: BrieferApp, story_id: int, issue_id: str = "border"):
 
 
 async def test_o_opens_the_selected_items_link_and_enter_the_item(
-    app: BrieferApp, monkeypatch
+    app: BrieferApp, opened: list[str]
 ) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_first_story(pilot)
         table = screen.query_one(MemberTable)
