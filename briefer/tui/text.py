@@ -69,6 +69,20 @@ def age(when: datetime, now: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
 
+WHEN_WIDTH = 8  # the longest `short_when`: "Mar 2025"
+RECENT_DAYS = 7
+
+
+def short_when(when: datetime, now: datetime) -> str:
+    """A date for a narrow column, at most WHEN_WIDTH characters: "5m", "3h" and "2d"
+    for the last week, then "12 Mar" this year and "Mar 2025" before."""
+    if (now - when).total_seconds() < 86400 * RECENT_DAYS:
+        return age(when, now)
+    if when.year == now.year:
+        return f"{when.day} {when:%b}"
+    return f"{when:%b %Y}"
+
+
 def ago(when: datetime, now: datetime) -> str | None:
     """ "just now", "5m ago", "2d ago"; None past the point where `age` gives a date, so
     no one reads "2025-11-22 ago"."""

@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from briefer.store import StoryRow
-from briefer.tui.text import age, highlighted
+from briefer.tui.text import WHEN_WIDTH, highlighted, short_when
 
-FIXED_WIDTHS = {"flag": 1, "outlets": 3, "langs": 5, "first": 5, "last": 4}
+FIXED_WIDTHS = {"flag": 1, "outlets": 3, "langs": 5, "first": WHEN_WIDTH, "last": WHEN_WIDTH}
 MIN_HEADLINE_WIDTH = 20
 # Below this table width "first seen" gives its room to the headline (the story screen
 # still shows every item's time).
@@ -102,7 +102,7 @@ class StoryTable(DataTable[Text]):
         """Refill the table; the cursor stays on the same story and the scroll where it was."""
         signature: list[tuple[object, ...]] = [
             (s.story_id, s.unread, s.new_since_read, s.starred, s.outlets, s.langs,
-             s.headline, age(s.first_seen, now), age(s.last_update, now))
+             s.headline, short_when(s.first_seen, now), short_when(s.last_update, now))
             for s in stories
         ]  # fmt: skip
         if signature == self._signature and self.row_count == len(stories):
@@ -121,8 +121,8 @@ class StoryTable(DataTable[Text]):
             cells.append(Text(str(story.outlets), justify="right"))
             cells.append(languages(story))
             if first_seen:
-                cells.append(Text(age(story.first_seen, now), style="dim"))
-            cells.append(Text(age(story.last_update, now)))
+                cells.append(Text(short_when(story.first_seen, now), style="dim"))
+            cells.append(Text(short_when(story.last_update, now)))
             self.add_row(*cells, key=str(story.story_id))
         if current is None or not stories:
             return
