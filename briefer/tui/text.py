@@ -8,6 +8,7 @@ feed sends can reach the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -81,6 +82,14 @@ def short_when(when: datetime, now: datetime) -> str:
     if when.year == now.year:
         return f"{when.day} {when:%b}"
     return f"{when:%b %Y}"
+
+
+def short_title(title: str) -> str:
+    """An issue's title cut to its lead words, for a list naming several issues a row:
+    "Fentanyl, cartels and security cooperation" -> "Fentanyl", "USMCA 2026 review" ->
+    "USMCA 2026"."""
+    lead = re.split(r",| and | y ", title, maxsplit=1)[0]
+    return " ".join(lead.split()[:2]) or title
 
 
 def ago(when: datetime, now: datetime) -> str | None:

@@ -76,7 +76,7 @@ async def test_search_shows_matching_issues_and_opens_items(app: BrieferApp) -> 
         assert len(screen.story_rows) == 2
         table = screen.query_one("#search-results")
         issues = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}  # type: ignore[attr-defined]
-        assert "border, fentanyl" in issues
+        assert "Border, Fentanyl" in issues
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, StoryScreen)
