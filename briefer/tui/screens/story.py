@@ -97,8 +97,15 @@ class StoryScreen(ServicesMixin, Screen[None]):
         self._show_selected()
         if not self._marked_read and self.issue_id is not None:
             self._marked_read = True  # opening the story is reading it, once
+            # Its items that did not match the issue are listed too: read as well, or
+            # their unread mark would never clear (m and s act on the matched ones).
+            others = [m.item.id for m in members if m.match is None and not m.item.read]
+            for item_id in others:
+                self.briefer.save(Change("read", item_id, value=True))
             if any(not m.item.read for m in members if m.match is not None):
                 self._change(Change("story_read", self.story_id, self.issue_id, value=True))
+            elif others:
+                self.post_message(StoryLoaded(self.view))
 
     @on(DataTable.RowHighlighted, "#members")
     def _show_selected(self) -> None:

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from briefer.store import StoryMember
 from briefer.tui.text import clean, highlighted
 
-FIXED_WIDTHS = {"flag": 1, "outlet": 18, "lang": 4, "time": 12}
+FIXED_WIDTHS = {"flag": 2, "outlet": 18, "lang": 4, "time": 12}
 WHY_WIDTH = 24
 MIN_TITLE_WIDTH = 20
 # Wide tables also say, on each row, which watchlist terms matched.
@@ -18,9 +18,8 @@ WHY_MIN_TABLE_WIDTH = 110
 
 
 def flag(member: StoryMember) -> Text:
-    if member.item.starred:
-        return Text("★", style="bold yellow")
-    return Text("●", style="bold cyan") if not member.item.read else Text("")
+    text = Text("●" if not member.item.read else " ", style="bold cyan")
+    return text.append("★" if member.item.starred else "", style="bold yellow")
 
 
 class MemberTable(DataTable[Text]):

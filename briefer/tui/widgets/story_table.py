@@ -1,7 +1,7 @@
 """The issue's stories: one row per event, however many outlets carried it.
 
-Each row: an unread mark (● never seen, "+3 new" when a story already read has grown, ★
-starred), the best headline with the matched words highlighted, how many outlets carried
+Each row: an unread mark (● never seen, "+3 new" when a story already read has grown) and ★
+if starred, the best headline with the matched words highlighted, how many outlets carried
 it, EN ES when both languages did, and when it was first seen and last updated.
 """
 
@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from briefer.store import StoryRow
 from briefer.tui.text import WHEN_WIDTH, highlighted, short_when
 
-FIXED_WIDTHS = {"flag": 1, "outlets": 3, "langs": 5, "first": WHEN_WIDTH, "last": WHEN_WIDTH}
+FIXED_WIDTHS = {"flag": 2, "outlets": 3, "langs": 5, "first": WHEN_WIDTH, "last": WHEN_WIDTH}
 MIN_HEADLINE_WIDTH = 20
 # Below this table width "first seen" gives its room to the headline (the story screen
 # still shows every item's time).
@@ -25,9 +25,8 @@ BOTH_LANGUAGES = frozenset({"en", "es"})
 
 
 def flag(row: StoryRow) -> Text:
-    if row.starred:
-        return Text("★", style="bold yellow")
-    return Text("●", style="bold cyan") if row.unread and not row.new_since_read else Text("")
+    text = Text("●" if row.unread and not row.new_since_read else " ", style="bold cyan")
+    return text.append("★" if row.starred else "", style="bold yellow")
 
 
 def headline(row: StoryRow) -> Text:
