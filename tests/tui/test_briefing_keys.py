@@ -246,3 +246,17 @@ async def test_o_without_a_browser_shows_the_link(app: BrieferApp, monkeypatch) 
         notes = [(n.title, n.message) for n in app._notifications]
         assert ("No web browser could be opened", "https://example.com/news-0") in notes
         assert app.screen.query_one(StoryTable).selected.unread  # type: ignore[union-attr]
+
+
+async def test_tab_from_the_watchlist_goes_to_the_stories(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")
+        assert isinstance(app.focused, StoryTable)
+        second = app.screen.query_one(StoryTable).stories[1]
+        await pilot.press("down", "enter")  # the second story opens
+        await settle(pilot)
+        assert isinstance(app.screen, StoryScreen) and app.screen.story_id == second.story_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.screen.query_one(BaselinePanel).collapsed

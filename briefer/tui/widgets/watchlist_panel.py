@@ -4,8 +4,10 @@ sparkline of new stories."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -38,6 +40,7 @@ class WatchlistPanel(OptionList):
     """Issues in watchlist order; highlighting one shows it in the issue view."""
 
     BORDER_TITLE = "Watchlist"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "next_panel", show=False)]
 
     def __init__(self, issues: Sequence[DescribedIssue], **kwargs: object) -> None:
         options: list[Option | None] = []
@@ -56,6 +59,15 @@ class WatchlistPanel(OptionList):
                 continue
             self.rows[row.issue_id] = row
             self.replace_option_prompt(row.issue_id, watch_prompt(row, row.title))
+
+    def action_next_panel(self) -> None:
+        """Tab goes to the story list, past the baseline's fold toggle in between, so Tab,
+        Down, Enter opens a story; Shift+Tab from the list still reaches the baseline."""
+        stories = self.screen.query("#stories")
+        if stories:
+            stories.first().focus()
+        else:
+            self.screen.focus_next()
 
     @property
     def issue_id(self) -> str | None:
