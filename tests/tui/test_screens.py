@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from briefer.config import load_config
@@ -229,3 +230,16 @@ async def test_item_screen_names_the_outlet_not_the_aggregator_feed(app: Briefer
         assert screen.item is not None and screen.item.outlet == "Border Times"
         meta = str(screen.query_one("#item-meta", Static).render())
         assert meta.startswith("Border Times via Fixture News · ")
+
+
+async def test_help_shows_every_key_without_scrolling_when_wide(app: BrieferApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_box = app.screen.query_one("#help", VerticalScroll)
+        assert help_box.max_scroll_y == 0
+        tables = [s.content for s in app.screen.query(".help-column").results(Static)]
+        shown = {str(cell) for table in tables for cell in table.columns[1]._cells}
+        for binding in ItemScreen.BINDINGS:
+            assert binding.description in shown  # type: ignore[union-attr]
