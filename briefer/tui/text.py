@@ -9,7 +9,7 @@ feed sends can reach the terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -90,6 +90,18 @@ def short_title(title: str) -> str:
     "USMCA 2026"."""
     lead = re.split(r",| and | y ", title, maxsplit=1)[0]
     return " ".join(lead.split()[:2]) or title
+
+
+def fit_list(words: Sequence[str], width: int) -> str:
+    """As many of `words` as fit in `width`, comma-separated, then how many are left out:
+    "crimen organizado, DEA +2", never a list cut after its comma."""
+    for shown in range(len(words), 0, -1):
+        more = f" +{len(words) - shown}" if shown < len(words) else ""
+        text = ", ".join(words[:shown]) + more
+        if len(text) <= width:
+            return text
+    more = f" +{len(words) - 1}" if len(words) > 1 else ""
+    return words[0][: max(1, width - len(more) - 1)] + "…" + more if words else ""
 
 
 def ago(when: datetime, now: datetime) -> str | None:

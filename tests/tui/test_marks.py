@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from briefer.store import Store
 from briefer.tui.app import BrieferApp
 from briefer.tui.briefing import Services
 from briefer.tui.screens.story import StoryScreen
 from briefer.tui.widgets.member_table import MemberTable
 from briefer.tui.widgets.story_table import StoryTable
 from tests.tui.conftest import settle
-from tests.tui.fixture_db import CROSSINGS, FixtureStories, _add_feed, _entries
-
-UNMATCHED = "Juárez bridge traffic slows as inspections grow"
+from tests.tui.fixture_db import UNMATCHED, add_to_crossings
 
 
 async def test_a_starred_unread_story_shows_both_marks(app: BrieferApp) -> None:
@@ -29,20 +26,8 @@ async def test_a_starred_unread_story_shows_both_marks(app: BrieferApp) -> None:
         assert str(app.screen.query_one(MemberTable).get_row_at(0)[0]) == " ★"
 
 
-def add_unmatched_member(services: Services) -> None:
-    """An item of the crossings story that matched no issue (another outlet's wording)."""
-    with Store(services.db_path) as store:
-        story = next(s for s in store.stories("border") if s.headline == CROSSINGS[0])
-        _add_feed(store, "https://other.example/rss", "Other", _entries("o", [(UNMATCHED, 1, [])]),
-                  FixtureStories())  # fmt: skip
-        store.conn.execute(
-            "UPDATE items SET story_id = ? WHERE title = ?", (story.story_id, UNMATCHED)
-        )
-        store.conn.commit()
-
-
 async def test_opening_a_story_reads_its_unmatched_items_too(services: Services) -> None:
-    add_unmatched_member(services)
+    add_to_crossings(services)
     app = BrieferApp(services, poll_on_start=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)

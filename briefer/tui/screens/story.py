@@ -110,7 +110,8 @@ class StoryScreen(ServicesMixin, Screen[None]):
     @on(DataTable.RowHighlighted, "#members")
     def _show_selected(self) -> None:
         titles = {issue.id: issue.title for issue in self.services.issues}
-        self.query_one(MemberDetail).show(self.query_one(MemberTable).selected, titles)
+        selected = self.query_one(MemberTable).selected
+        self.query_one(MemberDetail).show(selected, titles, self.issue_id)
 
     @on(DataTable.RowSelected, "#members")
     def _open_item(self, event: DataTable.RowSelected) -> None:

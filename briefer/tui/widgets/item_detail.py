@@ -14,12 +14,17 @@ from briefer.models import TermHit
 from briefer.store import ItemRow, MatchRow
 from briefer.tui.text import ago, clean, highlighted
 
+NO_MATCH = "No watchlist issue matches this item."
 
-def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) -> Text:
+
+def why_it_matched(
+    matches: Sequence[MatchRow], issue_titles: dict[str, str], *, unmatched: str = NO_MATCH
+) -> Text:
+    """Why the item matched each issue; for an item that matched none, `unmatched`."""
+    if not matches:
+        return Text("Not matched", style="bold underline").append(f"\n{unmatched}", style="dim")
     text = Text()
     text.append("Why it matched", style="bold underline")
-    if not matches:
-        return text.append("\nNo watchlist issue matches this item.", style="dim")
     for match in matches:
         title = issue_titles.get(match.issue_id, match.issue_id)
         text.append(f"\n{clean(title)}", style="bold")
