@@ -17,23 +17,25 @@ from briefer.tui.text import clean
 from briefer.watchlist import DescribedIssue
 
 TITLE_WIDTH = 30  # the panel's width in briefer.tcss, less border and padding
+NARROW = 26  # below this many columns a prompt's counts are spelled shorter
 
 
-def watch_prompt(row: WatchRow | None, title: str) -> Text:
-    # One line each for title, counts and sparkline: long titles end in an ellipsis.
+def watch_prompt(row: WatchRow | None, title: str, width: int = TITLE_WIDTH) -> Text:
+    # One line each for title, counts and sparkline: long titles end in an ellipsis, and a
+    # narrow panel (a small terminal, briefer.tcss) shows fewer days of the sparkline.
     text = Text()
     if row is not None and row.surging:
         text.append("▲ ", style="bold red")
     text.append(clean(title), style="bold")
-    text.truncate(TITLE_WIDTH, overflow="ellipsis")
+    text.truncate(width, overflow="ellipsis")
     if row is None:
         return text.append("\nloading…", style="dim")
     # Counts of stories; the issue's heading says so, the panel has no room to.
-    counts = f"\n{row.unread} unread · {row.last_day} in 24h"
-    text.append(counts, style="" if row.unread else "dim")
-    if row.surging:
+    last_day = f"{row.last_day} in 24h" if width >= NARROW else f"{row.last_day}/24h"
+    text.append(f"\n{row.unread} unread · {last_day}", style="" if row.unread else "dim")
+    if row.surging and width >= NARROW:
         text.append(" · surging", style="bold red")
-    return text.append("\n" + sparkline(row.daily), style="cyan")
+    return text.append("\n" + sparkline(row.daily[-width:]), style="cyan")
 
 
 class WatchlistPanel(OptionList):
@@ -51,6 +53,16 @@ class WatchlistPanel(OptionList):
         super().__init__(*options, **kwargs)  # type: ignore[arg-type]
         self._titles = {issue.id: issue.title for issue in issues}
         self.rows: dict[str, WatchRow] = {}
+        self.prompt_width = TITLE_WIDTH
+
+    def on_resize(self) -> None:
+        # The option's left padding (briefer.tcss) takes a column.
+        width = max(8, self.scrollable_content_region.width - 1)
+        if width != self.prompt_width:
+            self.prompt_width = width
+            for issue_id, title in self._titles.items():
+                row = self.rows.get(issue_id)
+                self.replace_option_prompt(issue_id, watch_prompt(row, title, width))
 
     def show(self, rows: Sequence[WatchRow]) -> None:
         """Replace each prompt in place, so the highlight and scroll never move."""
@@ -58,7 +70,8 @@ class WatchlistPanel(OptionList):
             if row.issue_id not in self._titles or self.rows.get(row.issue_id) == row:
                 continue
             self.rows[row.issue_id] = row
-            self.replace_option_prompt(row.issue_id, watch_prompt(row, row.title))
+            prompt = watch_prompt(row, row.title, self.prompt_width)
+            self.replace_option_prompt(row.issue_id, prompt)
 
     def action_next_panel(self) -> None:
         """Tab goes to the story list, past the baseline's fold toggle in between, so Tab,
