@@ -56,8 +56,9 @@ class WatchlistPanel(OptionList):
         self.prompt_width = TITLE_WIDTH
 
     def on_resize(self) -> None:
-        # The option's left padding (briefer.tcss) takes a column.
-        width = max(8, self.scrollable_content_region.width - 1)
+        # Border, the option's left padding and room for a scrollbar (briefer.tcss), whether
+        # or not one shows: the prompts must not depend on which came first.
+        width = max(8, self.outer_size.width - 5)
         if width != self.prompt_width:
             self.prompt_width = width
             for issue_id, title in self._titles.items():
