@@ -16,7 +16,7 @@ from briefer.tui.briefing import WatchRow
 from briefer.tui.text import clean
 from briefer.watchlist import DescribedIssue
 
-TITLE_WIDTH = 30  # the panel's width in briefer.tcss, less border and padding
+TITLE_WIDTH = 30  # the panel's width in briefer.tcss (36), less border, padding, scrollbar
 NARROW = 26  # below this many columns a prompt's counts are spelled shorter
 
 
@@ -56,9 +56,9 @@ class WatchlistPanel(OptionList):
         self.prompt_width = TITLE_WIDTH
 
     def on_resize(self) -> None:
-        # Border, the option's left padding and room for a scrollbar (briefer.tcss), whether
-        # or not one shows: the prompts must not depend on which came first.
-        width = max(8, self.outer_size.width - 5)
+        # Border, padding, the option's padding and room for a scrollbar (briefer.tcss),
+        # whether or not one shows: a prompt that wrapped would bring the scrollbar on.
+        width = max(8, self.outer_size.width - 6)
         if width != self.prompt_width:
             self.prompt_width = width
             for issue_id, title in self._titles.items():
