@@ -229,6 +229,9 @@ class PollsFeeds:
     def on_feeds_polled(self, message: FeedsPolled) -> None:
         app = self._app
         report = message.report
+        if not report.outcomes:  # a scheduled tick found no feed due: nothing was fetched
+            app.status = Text("Nothing due: every feed was checked recently.", style="dim")
+            return
         failed = [o for o in report.outcomes if o.status is FetchStatus.ERROR]
         status = Text(f"Polled {len(report.outcomes)} feeds at {clock_time(app.services.now())}: ")
         status.append(f"{report.new_items} new items, {len(report.new_matches)} new matches")

@@ -8,7 +8,8 @@ feed sends can reach the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -67,6 +68,40 @@ def age(when: datetime, now: datetime) -> str:
     if seconds < 86400 * 60:
         return f"{int(seconds // 86400)}d"
     return when.strftime("%Y-%m-%d")
+
+
+WHEN_WIDTH = 8  # the longest `short_when`: "Mar 2025"
+RECENT_DAYS = 7
+
+
+def short_when(when: datetime, now: datetime) -> str:
+    """A date for a narrow column, at most WHEN_WIDTH characters: "5m", "3h" and "2d"
+    for the last week, then "12 Mar" this year and "Mar 2025" before."""
+    if (now - when).total_seconds() < 86400 * RECENT_DAYS:
+        return age(when, now)
+    if when.year == now.year:
+        return f"{when.day} {when:%b}"
+    return f"{when:%b %Y}"
+
+
+def short_title(title: str) -> str:
+    """An issue's title cut to its lead words, for a list naming several issues a row:
+    "Fentanyl, cartels and security cooperation" -> "Fentanyl", "USMCA 2026 review" ->
+    "USMCA 2026"."""
+    lead = re.split(r",| and | y ", title, maxsplit=1)[0]
+    return " ".join(lead.split()[:2]) or title
+
+
+def fit_list(words: Sequence[str], width: int) -> str:
+    """As many of `words` as fit in `width`, comma-separated, then how many are left out:
+    "crimen organizado, DEA +2", never a list cut after its comma."""
+    for shown in range(len(words), 0, -1):
+        more = f" +{len(words) - shown}" if shown < len(words) else ""
+        text = ", ".join(words[:shown]) + more
+        if len(text) <= width:
+            return text
+    more = f" +{len(words) - 1}" if len(words) > 1 else ""
+    return words[0][: max(1, width - len(more) - 1)] + "…" + more if words else ""
 
 
 def ago(when: datetime, now: datetime) -> str | None:

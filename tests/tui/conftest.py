@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,12 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@pytest.fixture
+def opened(app: BrieferApp, monkeypatch) -> list[str]:
+    """The links the app opens, as if a browser were found; none starts."""
+    links: list[str] = []
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: webbrowser.GenericBrowser("true"))
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: links.append(url))
+    return links

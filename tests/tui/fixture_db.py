@@ -243,3 +243,26 @@ def _bundled_matcher():
     from briefer.watchlist import load_issues
 
     return Matcher(load_issues([default_watchlists()]))
+
+
+UNMATCHED = "Juárez bridge traffic slows as inspections grow"
+MANY_TERMS = "Patrulla Fronteriza y DEA: crimen organizado y cartel en Ciudad Juárez"
+LONG_OUTLET = "Servicio Universal de Noticias"
+
+
+def add_to_crossings(services: Services) -> None:
+    """Two more items of the crossings story, added after the snapshots' fixture: one from
+    an outlet with a long name that matched no issue, one matched on many terms."""
+    rows = [
+        (UNMATCHED, 1, [], LONG_OUTLET),
+        (MANY_TERMS, 2, [("border", 70, ("Patrulla Fronteriza", "crimen organizado", "DEA",
+                                          "cartel"))]),
+    ]  # fmt: skip
+    with Store(services.db_path) as store:
+        story = next(s for s in store.stories("border") if s.headline == CROSSINGS[0])
+        _add_feed(store, "https://other.example/rss", "Other", _entries("o", rows), StoryIndex())
+        for title, *_ in rows:
+            store.conn.execute(
+                "UPDATE items SET story_id = ? WHERE title = ?", (story.story_id, title)
+            )
+        store.conn.commit()

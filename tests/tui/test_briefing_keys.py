@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import webbrowser
+
 from briefer.store import Store
 from briefer.tui.app import BrieferApp
 from briefer.tui.screens.briefing import BriefingScreen
@@ -114,9 +116,7 @@ async def test_n_p_move_through_stories(app: BrieferApp) -> None:
         assert table.cursor_row == 1
 
 
-async def test_o_opens_the_link_in_the_browser(app: BrieferApp, monkeypatch) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+async def test_o_opens_the_link_in_the_browser(app: BrieferApp, opened: list[str]) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("o")
@@ -227,3 +227,55 @@ async def test_new_matches_arrive_without_moving_the_cursor(app: BrieferApp, ser
         assert title in titles(app)  # the new match is listed (newest first, so on top)
         assert table.selected is not None and table.selected.story_id == chosen.story_id
         assert table.cursor_row == 3
+
+
+async def test_o_without_a_browser_shows_the_link(app: BrieferApp, monkeypatch) -> None:
+    def no_browser(using=None):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        story = app.screen.query_one(StoryTable).selected
+        assert story is not None and story.unread
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == []
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert ("No web browser could be opened", "https://example.com/news-0") in notes
+        assert app.screen.query_one(StoryTable).selected.unread  # type: ignore[union-attr]
+
+
+async def test_tab_from_the_watchlist_goes_to_the_stories(app: BrieferApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")
+        assert isinstance(app.focused, StoryTable)
+        second = app.screen.query_one(StoryTable).stories[1]
+        await pilot.press("down", "enter")  # the second story opens
+        await settle(pilot)
+        assert isinstance(app.screen, StoryScreen) and app.screen.story_id == second.story_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.screen.query_one(BaselinePanel).collapsed
+
+
+async def test_a_small_terminal_gives_the_story_list_the_room(app: BrieferApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(WatchlistPanel).outer_size.width <= 25
+        assert app.screen.query_one(BaselinePanel).collapsed
+        table = app.screen.query_one(StoryTable)
+        assert table.columns["headline"].width >= 24  # type: ignore[index]  # was 20
+        assert table.region.height >= 15  # of 24 rows
+        await pilot.press("c")  # the baseline is still there when asked for
+        assert not app.screen.query_one(BaselinePanel).collapsed
+
+
+async def test_a_large_terminal_keeps_the_baseline_open(app: BrieferApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(WatchlistPanel).outer_size.width == 36
+        assert not app.screen.query_one(BaselinePanel).collapsed

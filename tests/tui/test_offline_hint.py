@@ -47,3 +47,11 @@ async def test_offline_with_stored_news_says_check_the_connection(tmp_path: Path
     app = BrieferApp(fixture_services(tmp_path / "home"), poll_on_start=False)
     status, _ = await status_after(app, unreachable(3))
     assert "Check the connection" in status and "briefer demo" not in status
+
+
+async def test_a_poll_with_nothing_due_says_so(tmp_path: Path) -> None:
+    # The app's first tick when every feed was polled recently (by the daemon, say).
+    app = BrieferApp(fixture_services(tmp_path / "home"), poll_on_start=False)
+    status, toasts = await status_after(app, PollReport())
+    assert status == "Nothing due: every feed was checked recently."
+    assert not toasts

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
+from textual.containers import VerticalScroll
+from textual.widgets import Static
 
 from briefer.config import load_config
 from briefer.tui.app import BrieferApp
@@ -49,9 +51,7 @@ async def test_item_screen_n_p_m_s(app: BrieferApp) -> None:
         assert screen.index == 0
 
 
-async def test_item_screen_x_dismisses_and_o_opens(app: BrieferApp, monkeypatch) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+async def test_item_screen_x_dismisses_and_o_opens(app: BrieferApp, opened: list[str]) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_first_item(pilot)
         await pilot.press("o")
@@ -77,7 +77,7 @@ async def test_search_shows_matching_issues_and_opens_items(app: BrieferApp) -> 
         assert len(screen.story_rows) == 2
         table = screen.query_one("#search-results")
         issues = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}  # type: ignore[attr-defined]
-        assert "border, fentanyl" in issues
+        assert "Border, Fentanyl" in issues
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, StoryScreen)
@@ -222,3 +222,24 @@ async def test_a_worker_failure_is_surfaced_not_fatal(app: BrieferApp, tmp_path:
         await settle(pilot)
         assert app.is_running
         assert any("Loading failed" in str(n.message) for n in app._notifications)
+
+
+async def test_item_screen_names_the_outlet_not_the_aggregator_feed(app: BrieferApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_first_item(pilot)
+        assert screen.item is not None and screen.item.outlet == "Border Times"
+        meta = str(screen.query_one("#item-meta", Static).render())
+        assert meta.startswith("Border Times via Fixture News · ")
+
+
+async def test_help_shows_every_key_without_scrolling_when_wide(app: BrieferApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_box = app.screen.query_one("#help", VerticalScroll)
+        assert help_box.max_scroll_y == 0
+        tables = [s.content for s in app.screen.query(".help-column").results(Static)]
+        shown = {str(cell) for table in tables for cell in table.columns[1]._cells}
+        for binding in ItemScreen.BINDINGS:
+            assert binding.description in shown  # type: ignore[union-attr]

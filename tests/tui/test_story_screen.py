@@ -7,10 +7,18 @@ from briefer.tui.screens.briefing import BriefingScreen
 from briefer.tui.screens.item import ItemScreen
 from briefer.tui.screens.search import SearchScreen
 from briefer.tui.screens.story import StoryScreen
+from briefer.tui.widgets.member_detail import MemberDetail
 from briefer.tui.widgets.member_table import MemberTable
 from briefer.tui.widgets.story_table import StoryTable
 from tests.tui.conftest import settle
-from tests.tui.fixture_db import CROSSINGS, SINALOA
+from tests.tui.fixture_db import (
+    CROSSINGS,
+    LONG_OUTLET,
+    MANY_TERMS,
+    SINALOA,
+    UNMATCHED,
+    add_to_crossings,
+)
 
 
 async def open_first_story(pilot) -> StoryScreen:
@@ -27,10 +35,8 @@ def stored(app: BrieferApp, story_id: int, issue_id: str = "border"):
 
 
 async def test_o_opens_the_selected_items_link_and_enter_the_item(
-    app: BrieferApp, monkeypatch
+    app: BrieferApp, opened: list[str]
 ) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_first_story(pilot)
         table = screen.query_one(MemberTable)
@@ -103,3 +109,33 @@ async def test_a_story_opened_from_search_marks_single_items(app: BrieferApp) ->
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, StoryScreen)  # no issue to dismiss it from
+
+
+async def test_wide_story_columns_fit_outlets_and_terms(services) -> None:
+    add_to_crossings(services)
+    app = BrieferApp(services, poll_on_start=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_first_story(pilot)
+        table = screen.query_one(MemberTable)
+        assert table.columns["outlet"].width == len(LONG_OUTLET)  # type: ignore[index]
+        rows = {
+            m.item.title: [str(c) for c in table.get_row_at(i)] for i, m in enumerate(table.members)
+        }
+        assert rows[UNMATCHED][1] == LONG_OUTLET
+        assert rows[MANY_TERMS][-1] == "Patrulla Fronteriza +3"
+        await pilot.press(*["down"] * [m.item.title for m in table.members].index(UNMATCHED))
+        detail = str(screen.query_one(MemberDetail).render())
+        assert "Why it matched" not in detail
+        assert "Not matched" in detail and "does not match Border and migration" in detail
+
+
+async def test_an_item_of_no_issue_opened_from_search_is_not_matched(app: BrieferApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"weather", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = str(app.screen.query_one(MemberDetail).render())
+        assert "Why it matched" not in detail
+        assert "Not matched\nNo watchlist issue matches this item." in detail

@@ -43,6 +43,7 @@ class BriefingScreen(ServicesMixin, Screen[None]):
         Binding("n", "cursor(1)", "Next story", show=False),
         Binding("p", "cursor(-1)", "Previous story", show=False),
     ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 (see HelpScreen)
 
     def __init__(self) -> None:
         super().__init__(id="briefing")

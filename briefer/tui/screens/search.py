@@ -17,12 +17,12 @@ from briefer.tui.briefing import search_stories
 from briefer.tui.messages import SearchFinished
 from briefer.tui.screens.story import StoryScreen
 from briefer.tui.services_mixin import ServicesMixin
-from briefer.tui.text import age, clean
+from briefer.tui.text import WHEN_WIDTH, clean, short_title, short_when
 
-ISSUES_WIDTH = 22
-SOURCE_WIDTH = 14
-AGE_WIDTH = 4
+ISSUES_WIDTH = 16
+SOURCE_WIDTH = 16
 ITEMS_WIDTH = 5
+WIDE = 120
 
 
 class SearchScreen(ServicesMixin, Screen[None]):
@@ -48,14 +48,17 @@ class SearchScreen(ServicesMixin, Screen[None]):
 
     def on_resize(self) -> None:
         # Titles get whatever the other columns leave, so every column stays on screen.
+        # A wide screen has room for a row's every issue and an outlet's whole name.
         table = self.query_one("#search-results", DataTable)
-        spare = self.size.width - ISSUES_WIDTH - SOURCE_WIDTH - AGE_WIDTH - ITEMS_WIDTH - 14
+        wide = 2 if self.size.width >= WIDE else 1
+        issues, source = ISSUES_WIDTH * wide, SOURCE_WIDTH + 8 * (wide - 1)
+        spare = self.size.width - issues - source - WHEN_WIDTH - ITEMS_WIDTH - 14
         table.clear(columns=True)
         table.add_column(Text("Title"), key="title", width=max(24, spare))
         table.add_column(Text("Items", justify="right"), key="items", width=ITEMS_WIDTH)
-        table.add_column(Text("Issues"), key="issues", width=ISSUES_WIDTH)
-        table.add_column(Text("Source"), key="source", width=SOURCE_WIDTH)
-        table.add_column(Text("Age"), key="age", width=AGE_WIDTH)
+        table.add_column(Text("Issues"), key="issues", width=issues)
+        table.add_column(Text("Source"), key="source", width=source)
+        table.add_column(Text("Date"), key="date", width=WHEN_WIDTH)
         if self.last_results is not None:
             self.on_search_finished(self.last_results)
 
@@ -88,15 +91,16 @@ class SearchScreen(ServicesMixin, Screen[None]):
         table = self.query_one("#search-results", DataTable)
         table.clear()
         self.story_rows = []
+        titles = {issue.id: short_title(issue.title) for issue in self.services.issues}
         for row in message.results:
             item = row.lead
-            issues = ", ".join(row.issue_ids) or "none"
+            issues = ", ".join(titles.get(issue_id, issue_id) for issue_id in row.issue_ids)
             table.add_row(
                 Text(clean(item.title), style="dim" if row.read else "bold"),
                 Text(str(row.items), justify="right", style="" if row.items > 1 else "dim"),
-                Text(clean(issues), style="cyan" if row.issue_ids else "dim"),
-                Text(clean(item.feed_title)),
-                Text(age(item.published, now)),
+                Text(clean(issues), style="cyan"),
+                Text(clean(item.source)),
+                Text(short_when(item.published, now)),
                 key=str(row.story_id),
             )
             self.story_rows.append((row.story_id, item.title))

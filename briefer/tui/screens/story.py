@@ -97,13 +97,21 @@ class StoryScreen(ServicesMixin, Screen[None]):
         self._show_selected()
         if not self._marked_read and self.issue_id is not None:
             self._marked_read = True  # opening the story is reading it, once
+            # Its items that did not match the issue are listed too: read as well, or
+            # their unread mark would never clear (m and s act on the matched ones).
+            others = [m.item.id for m in members if m.match is None and not m.item.read]
+            for item_id in others:
+                self.briefer.save(Change("read", item_id, value=True))
             if any(not m.item.read for m in members if m.match is not None):
                 self._change(Change("story_read", self.story_id, self.issue_id, value=True))
+            elif others:
+                self.post_message(StoryLoaded(self.view))
 
     @on(DataTable.RowHighlighted, "#members")
     def _show_selected(self) -> None:
         titles = {issue.id: issue.title for issue in self.services.issues}
-        self.query_one(MemberDetail).show(self.query_one(MemberTable).selected, titles)
+        selected = self.query_one(MemberTable).selected
+        self.query_one(MemberDetail).show(selected, titles, self.issue_id)
 
     @on(DataTable.RowSelected, "#members")
     def _open_item(self, event: DataTable.RowSelected) -> None:

@@ -14,12 +14,17 @@ from briefer.models import TermHit
 from briefer.store import ItemRow, MatchRow
 from briefer.tui.text import ago, clean, highlighted
 
+NO_MATCH = "No watchlist issue matches this item."
 
-def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) -> Text:
+
+def why_it_matched(
+    matches: Sequence[MatchRow], issue_titles: dict[str, str], *, unmatched: str = NO_MATCH
+) -> Text:
+    """Why the item matched each issue; for an item that matched none, `unmatched`."""
+    if not matches:
+        return Text("Not matched", style="bold underline").append(f"\n{unmatched}", style="dim")
     text = Text()
     text.append("Why it matched", style="bold underline")
-    if not matches:
-        return text.append("\nNo watchlist issue matches this item.", style="dim")
     for match in matches:
         title = issue_titles.get(match.issue_id, match.issue_id)
         text.append(f"\n{clean(title)}", style="bold")
@@ -32,7 +37,9 @@ def why_it_matched(matches: Sequence[MatchRow], issue_titles: dict[str, str]) ->
 
 
 def item_meta(item: ItemRow, now: datetime) -> Text:
-    text = Text(clean(item.feed_title), style="bold")
+    text = Text(clean(item.source), style="bold")
+    if item.outlet and item.outlet != item.feed_title:
+        text.append(f" via {clean(item.feed_title)}", style="dim")  # the aggregator
     stamp = item.published.strftime("%Y-%m-%d %H:%M UTC")
     since = ago(item.published, now)
     text.append(f" · {stamp} · {since}" if since else f" · {stamp}")

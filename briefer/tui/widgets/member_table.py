@@ -8,9 +8,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from briefer.store import StoryMember
-from briefer.tui.text import clean, highlighted
+from briefer.tui.text import clean, fit_list, highlighted
 
-FIXED_WIDTHS = {"flag": 1, "outlet": 18, "lang": 4, "time": 12}
+FIXED_WIDTHS = {"flag": 2, "outlet": 18, "lang": 4, "time": 12}
+OUTLET_WIDTHS = (len("Outlet"), 30)  # the outlet column fits its longest name, within these
 WHY_WIDTH = 24
 MIN_TITLE_WIDTH = 20
 # Wide tables also say, on each row, which watchlist terms matched.
@@ -18,9 +19,8 @@ WHY_MIN_TABLE_WIDTH = 110
 
 
 def flag(member: StoryMember) -> Text:
-    if member.item.starred:
-        return Text("★", style="bold yellow")
-    return Text("●", style="bold cyan") if not member.item.read else Text("")
+    text = Text("●" if not member.item.read else " ", style="bold cyan")
+    return text.append("★" if member.item.starred else "", style="bold yellow")
 
 
 def look(member: StoryMember) -> tuple[object, ...]:
@@ -39,6 +39,7 @@ class MemberTable(DataTable[Text]):
         self.members: list[StoryMember] = []
         self._title_width = 0
         self._signature: list[tuple[object, ...]] = []
+        self._outlet_width = FIXED_WIDTHS["outlet"]
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -49,13 +50,14 @@ class MemberTable(DataTable[Text]):
 
     def _fit(self) -> int:
         widths = [*FIXED_WIDTHS.values(), *([WHY_WIDTH] if self.show_why else [])]
+        widths[1] = self._outlet_width
         padding = 2 * self.cell_padding * (len(widths) + 1)
         return max(MIN_TITLE_WIDTH, self.size.width - sum(widths) - padding - 2)
 
     def _add_columns(self) -> None:
         self._title_width = self._fit()
         self.add_column(Text(""), width=FIXED_WIDTHS["flag"], key="flag")
-        self.add_column(Text("Outlet"), width=FIXED_WIDTHS["outlet"], key="outlet")
+        self.add_column(Text("Outlet"), width=self._outlet_width, key="outlet")
         self.add_column(Text("Lang"), width=FIXED_WIDTHS["lang"], key="lang")
         self.add_column(Text("Published"), width=FIXED_WIDTHS["time"], key="time")
         self.add_column(Text("Headline"), width=self._title_width, key="title")
@@ -78,6 +80,13 @@ class MemberTable(DataTable[Text]):
         if unchanged:
             return  # coming back from an item or the help unchanged: no refill, no repaint
         self._signature = signature
+        low, high = OUTLET_WIDTHS
+        high = min(high, max(low, self.size.width // 4))  # a narrow table keeps its headlines
+        outlet = min(high, max([low, *(len(clean(m.outlet)) for m in members)]))
+        if self.columns and outlet != self._outlet_width:
+            self._outlet_width = outlet  # the headline gets the rest
+            self.clear(columns=True)
+            self._add_columns()
         current = self.cursor_row
         self.clear()
         for member in members:
@@ -92,7 +101,7 @@ class MemberTable(DataTable[Text]):
                 highlighted(item.title, hits, "title", style=style),
             ]
             if self.show_why:
-                terms = ", ".join(member.match.terms) if member.match else "not matched"
+                terms = fit_list(member.match.terms, WHY_WIDTH) if member.match else "not matched"
                 cells.append(Text(clean(terms), style="cyan" if member.match else "dim"))
             self.add_row(*cells, key=str(item.id))
         if members:

@@ -1,7 +1,7 @@
 """The issue's stories: one row per event, however many outlets carried it.
 
-Each row: an unread mark (● never seen, "+3 new" when a story already read has grown, ★
-starred), the best headline with the matched words highlighted, how many outlets carried
+Each row: an unread mark (● never seen, "+3 new" when a story already read has grown) and ★
+if starred, the best headline with the matched words highlighted, how many outlets carried
 it, EN ES when both languages did, and when it was first seen and last updated.
 """
 
@@ -16,9 +16,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from briefer.store import StoryRow
-from briefer.tui.text import age, highlighted
+from briefer.tui.text import WHEN_WIDTH, highlighted, short_when
 
-FIXED_WIDTHS = {"flag": 1, "outlets": 3, "langs": 5, "first": 5, "last": 4}
+FIXED_WIDTHS = {"flag": 2, "outlets": 3, "langs": 5, "first": WHEN_WIDTH, "last": WHEN_WIDTH}
 MIN_HEADLINE_WIDTH = 20
 # Below this table width "first seen" gives its room to the headline (the story screen
 # still shows every item's time).
@@ -27,9 +27,8 @@ BOTH_LANGUAGES = frozenset({"en", "es"})
 
 
 def flag(row: StoryRow) -> Text:
-    if row.starred:
-        return Text("★", style="bold yellow")
-    return Text("●", style="bold cyan") if row.unread and not row.new_since_read else Text("")
+    text = Text("●" if row.unread and not row.new_since_read else " ", style="bold cyan")
+    return text.append("★" if row.starred else "", style="bold yellow")
 
 
 def headline(row: StoryRow) -> Text:
@@ -50,8 +49,8 @@ def look(story: StoryRow, now: datetime) -> tuple[object, ...]:
     """Everything a row shows; the story id first."""
     return (
         story.story_id, story.unread, story.new_since_read, story.starred, story.outlets,
-        story.langs, story.headline, story.hits, age(story.first_seen, now),
-        age(story.last_update, now),
+        story.langs, story.headline, story.hits, short_when(story.first_seen, now),
+        short_when(story.last_update, now),
     )  # fmt: skip
 
 
@@ -121,8 +120,8 @@ class StoryTable(DataTable[Text]):
         cells.append(Text(str(story.outlets), justify="right"))
         cells.append(languages(story))
         if "first" in self.columns:
-            cells.append(Text(age(story.first_seen, now), style="dim"))
-        cells.append(Text(age(story.last_update, now)))
+            cells.append(Text(short_when(story.first_seen, now), style="dim"))
+        cells.append(Text(short_when(story.last_update, now)))
         return cells
 
     def show(self, stories: Sequence[StoryRow], now: datetime) -> None:
