@@ -57,8 +57,9 @@ async def main() -> None:
                 await pilot.pause()
                 app.save_screenshot(str(HERE / f"{name}.svg"))
 
-            await shot("briefing", "down")
-            await shot("story", "enter")
+            await shot("briefing", "down", "v")  # best first: the widest coverage on top
+            # enter on the watchlist moves to the story list; the top story opens
+            await shot("story", "enter", "ctrl+home", "enter")
             await shot("item", "enter")
             await shot("search", "escape", "escape", "slash", *"aranceles", "enter")
             await shot("feeds", "escape", "f")

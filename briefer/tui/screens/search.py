@@ -51,7 +51,7 @@ class SearchScreen(ServicesMixin, Screen[None]):
         # A wide screen has room for a row's every issue and an outlet's whole name.
         table = self.query_one("#search-results", DataTable)
         wide = 2 if self.size.width >= WIDE else 1
-        issues, source = ISSUES_WIDTH * wide, SOURCE_WIDTH + 8 * (wide - 1)
+        issues, source = ISSUES_WIDTH + 8 * (wide - 1), SOURCE_WIDTH + 8 * (wide - 1)
         spare = self.size.width - issues - source - WHEN_WIDTH - ITEMS_WIDTH - 14
         table.clear(columns=True)
         table.add_column(Text("Title"), key="title", width=max(24, spare))
