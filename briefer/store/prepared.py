@@ -20,7 +20,7 @@ from briefer.store.rows import hits_to_json, to_db_time
 from briefer.stories import StoryItem
 from briefer.stories.features import Features, features
 
-__all__ = ["PreparedItem", "PreparedMatch", "prepare_items"]
+__all__ = ["PreparedItem", "PreparedMatch", "prepare_items", "story_item_of"]
 
 
 class PreparedMatch(NamedTuple):
@@ -50,6 +50,18 @@ def _rebuild_features(found: Features) -> tuple[type[Features], tuple[object, ..
 copyreg.pickle(Features, _rebuild_features)
 
 
+def story_item_of(item: Item, lang: str, item_id: int = 0) -> StoryItem:
+    """The item as grouping sees it."""
+    return StoryItem(
+        id=item_id,
+        title=item.title,
+        published=item.published,
+        summary=item.summary,
+        outlet=item.outlet,
+        lang=lang,
+    )
+
+
 def prepare_items(
     items: Sequence[Item], matches: Sequence[Sequence[Match]] | None, feed_lang: str = ""
 ) -> list[PreparedItem]:
@@ -57,16 +69,7 @@ def prepare_items(
     out = []
     for index, item in enumerate(items):
         lang = language(f"{item.title} {item.summary}") or feed_lang
-        found = features(
-            StoryItem(
-                id=0,  # features read neither id nor date
-                title=item.title,
-                published=item.published,
-                summary=item.summary,
-                outlet=item.outlet,
-                lang=lang,
-            )
-        )
+        found = features(story_item_of(item, lang))  # features read neither id nor date
         encoded = [
             PreparedMatch(m.issue_id, m.score, tuple(m.terms), hits_to_json(m.hits))
             for m in (matches[index] if matches else ())

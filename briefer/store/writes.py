@@ -9,9 +9,9 @@ from typing import cast
 
 from briefer.models import FeedOutcome, FetchResult, FetchStatus, Item, Match, NewMatch, ParsedFeed
 from briefer.store.connection import StoreBase
-from briefer.store.prepared import PreparedItem, prepare_items
+from briefer.store.prepared import PreparedItem, prepare_items, story_item_of
 from briefer.store.rows import to_db_time
-from briefer.stories import StoryIndex, StoryItem
+from briefer.stories import StoryIndex
 
 
 class WritesMixin(StoreBase):
@@ -184,20 +184,7 @@ class WritesMixin(StoreBase):
                 # A new item, or one stored before stories, joins a story or starts its own.
                 # A changed item stays in the story it has (the index, warmed from the
                 # store, already holds it).
-                story_id = cast(
-                    int,
-                    stories.add(
-                        StoryItem(
-                            id=item_id,
-                            title=item.title,
-                            published=item.published,
-                            summary=item.summary,
-                            outlet=item.outlet,
-                            lang=lang,
-                        ),
-                        found=found,
-                    ),
-                )
+                story_id = cast(int, stories.add(story_item_of(item, lang, item_id), found=found))
                 if existing is not None:
                     conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
             if existing is None:
