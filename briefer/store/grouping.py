@@ -18,6 +18,25 @@ _CHUNK = 500  # ids per IN (...) list
 TimeKey = tuple[datetime, int]
 
 
+def _in_time(
+    *, since: datetime | None = None, after: TimeKey | None = None, upto: TimeKey | None = None
+) -> tuple[list[str], list[object]]:
+    """WHERE terms and their parameters for items published at or after `since`, past
+    `after` and up to and including `upto`, in (published, id) order."""
+    where = ["1"]
+    params: list[object] = []
+    if since is not None:
+        where.append("published >= ?")
+        params.append(to_db_time(since))
+    if after is not None:
+        where.append("(published, id) > (?, ?)")
+        params += [to_db_time(after[0]), after[1]]
+    if upto is not None:
+        where.append("(published, id) <= (?, ?)")
+        params += [to_db_time(upto[0]), upto[1]]
+    return where, params
+
+
 class GroupingMixin(StoreBase):
     def items_by_time(
         self,
@@ -34,14 +53,7 @@ class GroupingMixin(StoreBase):
         Each batch is its own query (keyset on published and id), so the caller may write
         between batches and resume from the last item it read.
         """
-        where = ["1"]
-        params: list[object] = []
-        if since is not None:
-            where.append("published >= ?")
-            params.append(to_db_time(since))
-        if upto is not None:
-            where.append("(published, id) <= (?, ?)")
-            params += [to_db_time(upto[0]), upto[1]]
+        where, params = _in_time(since=since, upto=upto)
         key = (to_db_time(after[0]), after[1]) if after is not None else None
         while True:
             page = [*where, "(published, id) > (?, ?)"] if key else where
@@ -59,14 +71,7 @@ class GroupingMixin(StoreBase):
         self, *, since: datetime | None = None, after: TimeKey | None = None
     ) -> int:
         """How many items `items_by_time` would read (a progress bar's length)."""
-        where = ["1"]
-        params: list[object] = []
-        if since is not None:
-            where.append("published >= ?")
-            params.append(to_db_time(since))
-        if after is not None:
-            where.append("(published, id) > (?, ?)")
-            params += [to_db_time(after[0]), after[1]]
+        where, params = _in_time(since=since, after=after)
         sql = f"SELECT count(*) FROM items WHERE {' AND '.join(where)}"
         return int(self.conn.execute(sql, params).fetchone()[0])
 
