@@ -1,11 +1,8 @@
 """briefer: a terminal briefing on US-Mexico security and trade."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("briefer")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written (pyproject.toml reads it from here): asking
+# importlib.metadata instead cost every command 30 ms of start-up.
+__version__ = "0.1.0"
 
 PROJECT_URL = "https://github.com/briefer-app/briefer"
 # Some official sites (State Department, WOLA) refuse clients that do not look like a

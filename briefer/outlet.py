@@ -23,13 +23,18 @@ _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _MAX_WORDS = 7
 
 
+_SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
+_TLD = re.compile(r"(?:\.(?:com|org|net|gob|gov|co|mx|es|us|info|tv|news))+/?$")
+# Also drops the accents NFKD splits off: every combining mark is a non-word character.
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def _key(name: str) -> str:
     """A name as compared: folded, without "www." or a top-level domain, letters only."""
-    name = unicodedata.normalize("NFKD", name.casefold())
-    name = "".join(ch for ch in name if not unicodedata.combining(ch))
-    name = re.sub(r"^(?:https?://)?(?:www\.)?", "", name.strip())
-    name = re.sub(r"(?:\.(?:com|org|net|gob|gov|co|mx|es|us|info|tv|news))+/?$", "", name)
-    return re.sub(r"[\W_]+", "", name)
+    name = name.casefold().strip()
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name)
+    return _NON_WORD.sub("", _TLD.sub("", _SCHEME.sub("", name)))
 
 
 def _looks_like_outlet(tail: str) -> bool:
