@@ -224,7 +224,7 @@ async def main() -> None:
     urls = [f"http://{host}:{port}/{n}.xml" for n in range(args.feeds)]
     polling = services_for(work / "poll", work / "poll.db", urls)
     polling.matcher_factory()  # the matcher is built once per app; not the loop's cost
-    # The first poll in a process also imports httpx and feedparser in the worker thread.
+    # The first poll in a process also imports aiohttp and feedparser in the worker thread.
     cold, _cold_elapsed = await longest_gap(polling, poll=True)
     warm_runs = [await longest_gap(polling, poll=True) for _ in range(3)]
     warm = max(gap for gap, _ in warm_runs)

@@ -63,7 +63,7 @@ def setup_logging(
     # traceback at WARNING for each failed send (we probe first, so those are rare).
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     logging.getLogger("desktop_notifier").setLevel(max(level, logging.ERROR))
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    logging.getLogger("aiohttp").setLevel(max(level, logging.WARNING))
     return path
 
 

@@ -12,13 +12,12 @@ keeping them in one place is what makes "never raises" checkable.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,8 +25,9 @@ from http import HTTPStatus
 from types import TracebackType
 from urllib.parse import urlsplit
 
+import aiohttp
 import certifi
-import httpx
+from yarl import URL
 
 from briefer import USER_AGENT
 from briefer.clock import utcnow
@@ -80,8 +80,8 @@ class _Progress:
 
 
 class _Inflater:
-    """Undo gzip or deflate with the output bounded, unlike httpx's decoders, which
-    inflate a whole network chunk at once (64 KiB of gzip bomb is 64 MiB of zeros)."""
+    """Undo gzip or deflate with the output bounded: a whole network chunk inflated at
+    once can be huge (64 KiB of gzip bomb is 64 MiB of zeros)."""
 
     def __init__(self, encoding: str) -> None:
         self._gzip = encoding in ("gzip", "x-gzip")
@@ -145,8 +145,8 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-def _host_key(url: httpx.URL) -> str:
-    return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+def _host_key(url: URL) -> str:
+    return f"{url.host}:{url.port}"
 
 
 def _header_safe(value: str | None) -> str | None:
@@ -178,7 +178,7 @@ def _retry_after(value: str | None, now: datetime, default: timedelta) -> dateti
     return now + default
 
 
-def _max_age(headers: httpx.Headers, now: datetime) -> int | None:
+def _max_age(headers: Mapping[str, str], now: datetime) -> int | None:
     cap = int(MAX_SERVER_DELAY.total_seconds())
     cache_control = headers.get("cache-control")
     if cache_control:
@@ -249,36 +249,11 @@ def _connect_error(exc: Exception) -> str:
     return "could not connect"
 
 
-class _HostClients:
-    """Clients for one host:port, each with at most one connection, handed out one at a time.
-
-    httpcore scans its whole pool on every request and response, which costs more than the
-    fetch itself once dozens of connections share one pool. Single-connection clients keep
-    keep-alive and make that scan trivial; taking one is also the per-host limit.
-    """
-
-    def __init__(self, make: Callable[[], Awaitable[httpx.AsyncClient]], size: int) -> None:
-        self._make = make
-        self._free = asyncio.Semaphore(max(1, size))
-        self._idle: list[httpx.AsyncClient] = []
-        self.all: list[httpx.AsyncClient] = []
-
-    @contextlib.asynccontextmanager
-    async def client(self) -> AsyncIterator[httpx.AsyncClient]:
-        async with self._free:
-            if self._idle:
-                client = self._idle.pop()
-            else:
-                client = await self._make()
-                self.all.append(client)
-            try:
-                yield client
-            finally:
-                self._idle.append(client)
-
-
 def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class Fetcher:
@@ -286,40 +261,34 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
-        self._open = False
         self._all = asyncio.Semaphore(max(1, self.settings.concurrency))
-        self._hosts: dict[str, _HostClients] = {}
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._session: aiohttp.ClientSession | None = None
         self._ssl: asyncio.Future[ssl.SSLContext] | None = None
 
     async def __aenter__(self) -> Fetcher:
-        # One TLS context for every client. Loading the CA bundle takes 20-80 ms, which
+        # One TLS context for every request. Loading the CA bundle takes 20-80 ms, which
         # OpenSSL spends without holding the GIL: so in a thread, while the first requests
         # are set up, instead of before them.
         self._ssl = asyncio.get_running_loop().run_in_executor(None, _tls_context)
-        self._open = True
-        return self
-
-    async def _new_client(self) -> httpx.AsyncClient:
-        assert self._ssl is not None
-        tls = await self._ssl
         s = self.settings
-        return httpx.AsyncClient(
+        self._session = aiohttp.ClientSession(
+            # The semaphores here are the limits; the connector only keeps connections
+            # alive for reuse.
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
             headers={
                 "User-Agent": s.user_agent,
                 "Accept": ACCEPT,
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
-            timeout=httpx.Timeout(
-                connect=s.connect_timeout,
-                read=s.read_timeout,
-                write=s.read_timeout,
-                pool=s.total_timeout,
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=s.connect_timeout, sock_read=s.read_timeout
             ),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=tls,
-            # Redirects are followed by hand: httpx reads each redirect's body whole.
-            follow_redirects=False,
+            # Bodies are inflated by _Inflater, with the output bounded.
+            auto_decompress=False,
+            trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as users of other tools expect
         )
+        return self
 
     async def __aexit__(
         self,
@@ -327,41 +296,40 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._open = False
+        session, self._session = self._session, None
         if self._ssl is not None and self._ssl.done() and not self._ssl.cancelled():
             self._ssl.exception()  # a failure was each fetch's to report; seen, not logged
-        clients = [c for host in self._hosts.values() for c in host.all]
-        self._hosts.clear()
-        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        if session is not None:
+            await session.close()
 
-    def _host_clients(self, url: httpx.URL) -> _HostClients:
+    def _host_slot(self, url: URL) -> asyncio.Semaphore:
         key = _host_key(url)
-        host = self._hosts.get(key)
-        if host is None:
-            host = self._hosts[key] = _HostClients(self._new_client, self.settings.per_host)
-        return host
+        slot = self._hosts.get(key)
+        if slot is None:
+            slot = self._hosts[key] = asyncio.Semaphore(max(1, self.settings.per_host))
+        return slot
 
     async def fetch(self, req: FeedRequest) -> FetchResult:
         """Fetch one feed. Never raises (except when the caller cancels it)."""
-        if not self._open:
+        if self._session is None:
             raise RuntimeError("use Fetcher inside `async with`")
         problem = _url_problem(req.url)
-        url: httpx.URL | None = None
+        url: URL | None = None
         if problem is None:
             try:
-                url = httpx.URL(req.url.strip())
-            except (httpx.InvalidURL, ValueError):
+                url = URL(req.url.strip())
+            except ValueError:
                 problem = "not a valid web address"
         if url is None:
             return FetchResult(url=req.url, status=FetchStatus.ERROR, error=problem)
         # Host first, then the global slot: a feed queued behind its busy host must not
         # hold a slot other hosts could use. The deadline starts once we may go.
-        async with self._host_clients(url).client() as client, self._all:
+        async with self._host_slot(url), self._all:
             start = time.monotonic()
             progress = _Progress()
             try:
                 async with asyncio.timeout(self.settings.total_timeout):
-                    result = await self._fetch(client, req, url, progress)
+                    result = await self._fetch(self._session, req, url, progress)
             except Exception as exc:  # every failure is a result, whatever raised it
                 result = FetchResult(
                     url=req.url,
@@ -374,35 +342,30 @@ class Fetcher:
 
     def _sentence(self, exc: Exception) -> str:
         s = self.settings
+        # Order matters: aiohttp's timeouts are TimeoutErrors, its certificate errors are
+        # connector errors, and its connector errors are OSErrors.
         match exc:
             case _Failure():
                 return str(exc)
+            case aiohttp.ConnectionTimeoutError():
+                return f"timed out after {_seconds(s.connect_timeout)} connecting"
+            case aiohttp.ServerTimeoutError():
+                return f"timed out after {_seconds(s.read_timeout)} waiting for data"
             case TimeoutError():
                 return f"timed out after {_seconds(s.total_timeout)} (server too slow)"
-            case httpx.ConnectTimeout():
-                return f"timed out after {_seconds(s.connect_timeout)} connecting"
-            case httpx.ReadTimeout():
-                return f"timed out after {_seconds(s.read_timeout)} waiting for data"
-            case httpx.WriteTimeout():
-                return f"timed out after {_seconds(s.read_timeout)} sending the request"
-            case httpx.PoolTimeout():
-                return "timed out waiting for a free connection"
-            case httpx.ProxyError():
+            case aiohttp.ClientProxyConnectionError() | aiohttp.ClientHttpProxyError():
                 return "the proxy refused or failed the request"
-            case httpx.ConnectError():
+            case aiohttp.ClientConnectorError():
                 return _connect_error(exc)
-            case httpx.RemoteProtocolError():
-                text = str(exc).lower()
-                if "disconnect" in text or "closed" in text or "incomplete" in text:
-                    return "the server closed the connection before the feed was complete"
-                return "the server sent an invalid HTTP response"
-            case httpx.ReadError() | httpx.WriteError() | httpx.CloseError():
-                return "connection lost while downloading"
-            case httpx.UnsupportedProtocol() | httpx.InvalidURL():
+            case aiohttp.ServerDisconnectedError() | aiohttp.ClientPayloadError():
+                return "the server closed the connection before the feed was complete"
+            case aiohttp.InvalidURL():
                 # The feed's own address was checked up front: this came from a redirect.
                 return BAD_REDIRECT
-            case httpx.LocalProtocolError():
-                return "could not send the request (invalid address or header)"
+            case aiohttp.ClientResponseError():
+                return "the server sent an invalid HTTP response"
+            case aiohttp.ClientOSError() | ConnectionError():
+                return "connection lost while downloading"
             case zlib.error():
                 return "could not decompress the feed (corrupt gzip/deflate data)"
             case OSError():
@@ -410,37 +373,39 @@ class Fetcher:
         return f"unexpected error ({type(exc).__name__})"
 
     async def _fetch(
-        self, client: httpx.AsyncClient, req: FeedRequest, url: httpx.URL, progress: _Progress
+        self, session: aiohttp.ClientSession, req: FeedRequest, url: URL, progress: _Progress
     ) -> FetchResult:
+        assert self._ssl is not None
+        tls = await self._ssl
         headers: dict[str, str] = {}
         if etag := _header_safe(req.etag):
             headers["If-None-Match"] = etag
         if last_modified := _header_safe(req.last_modified):
             headers["If-Modified-Since"] = last_modified
-        request = client.build_request("GET", url, headers=headers)
         for _ in range(self.settings.max_redirects + 1):
-            response = await client.send(request, stream=True)
-            try:
-                progress.http_status = response.status_code
-                progress.final_url = str(response.url)
-                if response.next_request is None:
-                    return await self._result(req, response)
-                request = response.next_request
-            finally:
-                await response.aclose()
-            if request.url.scheme not in ("http", "https"):
-                raise _Failure(BAD_REDIRECT)
+            # Redirects are followed here, so each new address is checked before use.
+            async with session.get(
+                url, headers=headers, allow_redirects=False, ssl=tls
+            ) as response:
+                progress.http_status = response.status
+                progress.final_url = str(url)
+                location = response.headers.get("Location")
+                if response.status not in _REDIRECTS or location is None:
+                    return await self._result(req, response, url)
+            url = _redirect_target(url, location)
         raise _Failure("too many redirects")
 
-    async def _result(self, req: FeedRequest, response: httpx.Response) -> FetchResult:
-        code = response.status_code
+    async def _result(
+        self, req: FeedRequest, response: aiohttp.ClientResponse, url: URL
+    ) -> FetchResult:
+        code = response.status
         h = response.headers
         now = utcnow()
         base = FetchResult(
             url=req.url,
             status=FetchStatus.ERROR,
             http_status=code,
-            final_url=str(response.url),
+            final_url=str(url),
             content_type=h.get("content-type"),
         )
         if code == 304:
@@ -478,7 +443,7 @@ class Fetcher:
             max_age=_max_age(h, now),
         )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.settings.max_bytes
         too_large = f"feed larger than {_size(limit)} (cut off)"
         encodings = [
@@ -500,12 +465,24 @@ class Fetcher:
             if length.isdigit() and int(length) > limit:
                 raise _Failure(too_large)
         body = bytearray()
-        async for raw in response.aiter_raw():
+        async for raw in response.content.iter_any():
             for piece in inflater.feed(raw) if inflater else (raw,):
                 body += piece
                 if len(body) > limit:
                     raise _Failure(too_large)
         return bytes(body)
+
+
+def _redirect_target(url: URL, location: str) -> URL:
+    """Where a redirect from `url` to `location` goes, if that is a web address."""
+    try:
+        target = url.join(URL(location.strip()))
+        target.port  # noqa: B018 - a malformed port raises here, not in the next request
+    except ValueError:
+        raise _Failure(BAD_REDIRECT) from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise _Failure(BAD_REDIRECT)
+    return target
 
 
 async def fetch_all(
