@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
+import shutil
+import ssl
+import subprocess
 import time
 import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -34,6 +39,23 @@ from tests.feeds import (
 
 FEED = rss(items(3))
 FAST = FetchSettings(connect_timeout=2, read_timeout=2, total_timeout=5)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no one vouches for, and its key."""
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("openssl is missing (scripts/system-deps.sh installs it)")
+        pytest.skip("openssl is missing")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
 
 async def fetch(url: str, settings: FetchSettings = FAST, **kw: str | None) -> FetchResult:
@@ -229,6 +251,32 @@ async def test_server_reason_phrase_is_not_trusted() -> None:
     assert result.error == "HTTP 500 Internal Server Error"
 
 
+async def test_a_reply_that_is_not_http_is_an_invalid_response() -> None:
+    def handler(conn, stop):  # type: ignore[no-untyped-def]
+        conn.recv(65536)
+        conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+
+    with serve_raw(handler) as url:
+        result = await fetch(url + "/feed.xml")
+    assert result.status is FetchStatus.ERROR
+    assert result.error == "the server sent an invalid HTTP response"
+
+
+async def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def handler(conn, stop):  # type: ignore[no-untyped-def]
+        with context.wrap_socket(conn, server_side=True):
+            pass  # the client gives up during the handshake
+
+    with serve_raw(handler) as url:
+        result = await fetch(url.replace("http://", "https://") + "/feed.xml")
+    assert result.status is FetchStatus.ERROR
+    assert result.error == "secure connection failed (certificate problem)"
+
+
 # -------------------------------------------------------------------------------- redirects
 
 
@@ -258,7 +306,12 @@ async def test_redirect_loop_is_an_error(httpserver: HTTPServer) -> None:
 
 
 @pytest.mark.parametrize(
-    "location", ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.com/feed.xml"]
+    "location",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "ftp://example.com/feed.xml",
+    ],
 )
 async def test_redirect_to_a_non_web_address_is_refused(
     httpserver: HTTPServer, location: str
@@ -270,6 +323,15 @@ async def test_redirect_to_a_non_web_address_is_refused(
     assert result.status is FetchStatus.ERROR
     assert result.error == "redirected to an invalid or non-web address"
     assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("location", ["http://example.com:99999/feed.xml", "http://[::1/feed.xml"])
+async def test_redirect_to_a_malformed_address_is_refused(location: str) -> None:
+    # Raw: a well-behaved test server will not even send such a Location.
+    with serve_raw(respond(302, b"", {"Location": location})) as url:
+        result = await fetch(url + "/feed.xml")
+    assert result.status is FetchStatus.ERROR
+    assert result.error == "redirected to an invalid or non-web address"
 
 
 # ---------------------------------------------------------------------------- bad addresses
