@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from types import TracebackType
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import aiohttp
 import certifi
@@ -286,7 +287,10 @@ class Fetcher:
             ),
             # Bodies are inflated by _Inflater, with the output bounded.
             auto_decompress=False,
-            trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as users of other tools expect
+            # HTTP(S)_PROXY and NO_PROXY, as users of other tools expect; but only when a
+            # proxy is set, since aiohttp then looks them (and ~/.netrc) up in a thread on
+            # every request.
+            trust_env=bool(getproxies()),
         )
         return self
 

@@ -28,7 +28,9 @@ from tests.feeds import (
     gzip_bomb,
     hang_up,
     items,
+    read_request,
     respond,
+    response_head,
     rss,
     serve_raw,
     stall_after_headers,
@@ -49,9 +51,11 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         pytest.skip("openssl is missing")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
     )
@@ -275,6 +279,24 @@ async def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
         result = await fetch(url.replace("http://", "https://") + "/feed.xml")
     assert result.status is FetchStatus.ERROR
     assert result.error == "secure connection failed (certificate problem)"
+
+
+async def test_the_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def proxy(conn, stop):  # type: ignore[no-untyped-def]
+        line, _ = read_request(conn)
+        asked.append(line)
+        conn.sendall(response_head(200, {"Content-Length": str(len(FEED))}) + FEED)
+
+    with serve_raw(proxy) as url:
+        monkeypatch.setenv("HTTP_PROXY", url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = await fetch("http://feeds.example/feed.xml")
+    assert result.status is FetchStatus.OK, result.error
+    assert result.body == FEED
+    assert asked == ["GET http://feeds.example/feed.xml HTTP/1.1"]
 
 
 # -------------------------------------------------------------------------------- redirects
