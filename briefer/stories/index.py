@@ -115,6 +115,10 @@ def _prune(story: _Story) -> None:
     story.norm2 = sum(w * w for w in story.centroid.values())
 
 
+# Shared by the many items that give no figures: one object the cyclic GC tracks, not one
+# an item.
+_NO_NUMBERS: frozenset[str] = frozenset()
+
 _YEAR = re.compile(r"#(?:19|20)\d\d")
 
 
@@ -151,8 +155,9 @@ class StoryIndex:
     window: timedelta = WINDOW
     merge: bool = False  # batch mode: open stories may merge (see root())
     _entries: dict[int, _Entry] = field(default_factory=dict)
-    # feature -> (item, its weight there), oldest first
-    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # feature -> {item: its weight there}, oldest first. Dicts of numbers, not lists of
+    # pairs: the cyclic GC does not track them (a poll's adds made it walk the pairs).
+    _postings: dict[str, dict[int, float]] = field(default_factory=dict)
     _df: Counter[str] = field(default_factory=Counter)
     _seen: int = 0  # items counted in _df
     _next: int = 0
@@ -184,15 +189,21 @@ class StoryIndex:
         if found is None:
             found = features(item)
         raw = found.weights
-        self._df.update(raw.keys())
         self._seen += 1
         total = self._seen + IDF_PRIOR
-        weights = {f: w * math.log(total / self._df[f]) ** IDF_POWER for f, w in raw.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
+        df = self._df
+        log = math.log
+        weights = {}
+        for f, w in raw.items():  # features are distinct: counting one then using it is safe
+            n = df.get(f, 0) + 1
+            df[f] = n
+            weights[f] = w * log(total / n) ** IDF_POWER
+        norm = math.sqrt(sum([w * w for w in weights.values()]))
         if norm:
             weights = {f: w / norm for f, w in weights.items()}
         at = item.published.timestamp()
-        numbers = frozenset(f for f in raw if f.startswith("#"))
+        figures = [f for f in raw if f.startswith("#")]
+        numbers = frozenset(figures) if figures else _NO_NUMBERS
         if story is None:
             story = self._best(
                 weights, found.key, numbers, at, item.lang, found.explainer, found.reaction
@@ -206,25 +217,30 @@ class StoryIndex:
         self._entries[seq] = _Entry(
             story, at, weights, found.key, numbers, item.lang, found.explainer, found.reaction
         )
+        postings = self._postings
         for f, w in weights.items():
-            self._postings.setdefault(f, []).append((seq, w))
-        self._grow(story, weights, numbers, at)
-        if self._stories[story].seed < 0:
-            self._stories[story].seed = seq
-        self._stories[story].reactions += found.reaction
-        self._stories[story].explainers += found.explainer
-        if self.merge and self._stories[story].size in _MERGE_AT:
+            held = postings.get(f)
+            if held is None:
+                postings[f] = {seq: w}
+            else:
+                held[seq] = w
+        grown = self._grow(story, weights, numbers, at)
+        if grown.seed < 0:
+            grown.seed = seq
+        grown.reactions += found.reaction
+        grown.explainers += found.explainer
+        if self.merge and grown.size in _MERGE_AT:
             self._merge_into_earlier(story, at)
         return self.root(story)
 
     def _grow(
         self, story: StoryId, weights: dict[str, float], numbers: frozenset[str], at: float
-    ) -> None:
+    ) -> _Story:
         known = self._stories.get(story)
         if known is None:
             norm2 = 1.0 if weights else 0.0
-            self._stories[story] = _Story(dict(weights), norm2, 1, at, at, set(numbers))
-            return
+            known = self._stories[story] = _Story(dict(weights), norm2, 1, at, at, set(numbers))
+            return known
         known.numbers.update(numbers)
         c = known.centroid
         known.norm2 += 2 * _dot(weights, c) + (1.0 if weights else 0.0)
@@ -235,6 +251,7 @@ class StoryIndex:
         known.size += 1
         known.first = min(known.first, at)
         known.last = max(known.last, at)
+        return known
 
     def _fade(self, gap: float) -> float:
         grace = _GRACE_S
@@ -251,7 +268,7 @@ class StoryIndex:
             if not seqs or len(seqs) > MAX_POSTINGS:
                 continue
             get = partial.get
-            for seq, v in seqs:
+            for seq, v in seqs.items():
                 partial[seq] = get(seq, 0.0) + w * v
         return heapq.nlargest(CANDIDATES, partial, key=partial.__getitem__)
 
@@ -388,7 +405,7 @@ class StoryIndex:
             touched.update(self._entries.pop(seq).weights)
         gone = set(dead)
         for f in touched:
-            kept = [p for p in self._postings[f] if p[0] not in gone]
+            kept = {seq: w for seq, w in self._postings[f].items() if seq not in gone}
             if kept:
                 self._postings[f] = kept
             else:
