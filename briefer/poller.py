@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -37,8 +38,9 @@ from briefer.watchlist import Issue
 from briefer.workers import LazyPool, forked_pool, pool_wanted, worker_count
 
 OnOutcome = Callable[[FeedOutcome], None]
-# A feed body parsed, matched and prepared for storing (parse_and_match); (None, None)
-# when there was no body.
+# A feed body parsed, matched and prepared for storing (parse_and_match): the feed without
+# its items, which are in the list, as `record_poll` reads them; (None, None) when there
+# was no body.
 Parsed = tuple[ParsedFeed | None, list[PreparedItem] | None]
 
 
@@ -88,15 +90,18 @@ def parse_and_match(
     matcher: Matcher | None = None,
 ) -> Parsed:
     """Parse one feed body, match its items and work out what storing them needs besides
-    SQL (their languages, story features, matches as stored); runs in a pool worker or
-    inline."""
+    SQL (their fields as stored, languages, story features, matches as stored); runs in a
+    pool worker or inline.
+
+    The items come back as PreparedItems only, the ParsedFeed without them: from a worker,
+    the poll's main process unpickles what it stores and nothing more."""
     matcher = matcher or _worker_matcher
     assert matcher is not None, "parse_and_match needs a matcher (or a pool from parse_pool)"
     parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
     if parsed.error or not parsed.items:
         return parsed, None
     matches = matcher.match_many([(i.title, i.summary) for i in parsed.items])
-    return parsed, prepare_items(parsed.items, matches, feed_lang)
+    return replace(parsed, items=[]), prepare_items(parsed.items, matches, feed_lang)
 
 
 async def story_index(store: Store, now: datetime) -> StoryIndex:

@@ -1,18 +1,19 @@
-"""What the poll write path needs of each item beyond the item itself, worked out before
-the write: its content hash, date as stored, language, story features and matches as
-stored.
+"""What the poll write path needs of each item, worked out before the write: the fields it
+stores, its content hash, date as stored, language, story features and matches as stored.
 
 None of it needs the database, so a poll works it out where it parses and matches (in a
 worker process for a large poll), and the write transaction is left with SQL and a look-up
-in the StoryIndex. `record_poll` works it out itself when not given it.
+in the StoryIndex. `record_poll` works it out itself when not given it. A worker sends
+these, not the Items: named tuples of strings and numbers cost the receiving process the
+least to unpickle.
 """
 
 from __future__ import annotations
 
 import copyreg
 from collections.abc import Sequence
-from dataclasses import fields
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from briefer.match import language
 from briefer.models import Item, Match
@@ -31,23 +32,34 @@ class PreparedMatch(NamedTuple):
 
 
 class PreparedItem(NamedTuple):
+    """One item as the write path reads it: the Item's fields it stores, then what was
+    worked out for it. A worker sends these instead of the Items (see _as_tuple)."""
+
+    guid: str
+    link: str | None
+    title: str
+    summary: str
+    author: str
+    outlet: str
+    outlet_url: str | None
+    published: datetime  # Item.published, for the new matches
+    published_s: str  # to_db_time(Item.published), as stored
     content_hash: str
-    published: str  # to_db_time(Item.published)
     lang: str  # guessed from the text, else the feed's configured language
     features: Features  # of the item as grouping sees it (StoryItem with `lang`)
-    matches: list[PreparedMatch]
+    matches: tuple[PreparedMatch, ...]
 
 
-_FEATURE_FIELDS = tuple(f.name for f in fields(Features))
+def _as_tuple(value: tuple[Any, ...]) -> tuple[Any, tuple[type, tuple[Any, ...]]]:
+    return _TUPLE_NEW, (type(value), tuple(value))
 
 
-def _rebuild_features(found: Features) -> tuple[type[Features], tuple[object, ...]]:
-    return Features, tuple(getattr(found, name) for name in _FEATURE_FIELDS)
-
-
-# Worker processes send Features back: through __init__, not dataclasses' field-by-field
-# __setstate__ for slots classes, which cost more than the rest of the unpickling.
-copyreg.pickle(Features, _rebuild_features)
+# Worker processes send these back by the thousand: each is rebuilt by tuple.__new__ (C)
+# from its fields, not by the named tuple's __new__ (Python) nor, for Features, through
+# __init__; unpickling was the poll's main process's largest cost after storing.
+_TUPLE_NEW = tuple.__new__
+for _kind in (PreparedItem, PreparedMatch, Features):
+    copyreg.pickle(_kind, _as_tuple)
 
 
 def story_item_of(item: Item, lang: str, item_id: int = 0) -> StoryItem:
@@ -70,11 +82,27 @@ def prepare_items(
     for index, item in enumerate(items):
         lang = language(f"{item.title} {item.summary}") or feed_lang
         found = features(story_item_of(item, lang))  # features read neither id nor date
-        encoded = [
-            PreparedMatch(m.issue_id, m.score, tuple(m.terms), hits_to_json(m.hits))
-            for m in (matches[index] if matches else ())
-        ]
+        encoded = tuple(
+            [
+                PreparedMatch(m.issue_id, m.score, tuple(m.terms), hits_to_json(m.hits))
+                for m in (matches[index] if matches else ())
+            ]
+        )
         out.append(
-            PreparedItem(item.content_hash, to_db_time(item.published), lang, found, encoded)
+            PreparedItem(
+                item.guid,
+                item.link,
+                item.title,
+                item.summary,
+                item.author,
+                item.outlet,
+                item.outlet_url,
+                item.published,
+                to_db_time(item.published),
+                item.content_hash,
+                lang,
+                found,
+                encoded,
+            )
         )
     return out

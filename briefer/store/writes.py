@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from briefer.models import FeedOutcome, FetchResult, FetchStatus, Item, Match, NewMatch, ParsedFeed
+from briefer.models import FeedOutcome, FetchResult, FetchStatus, Match, NewMatch, ParsedFeed
 from briefer.store.connection import StoreBase
-from briefer.store.prepared import PreparedItem, prepare_items, story_item_of
+from briefer.store.prepared import PreparedItem, prepare_items
 from briefer.store.rows import to_db_time
 from briefer.stories import StoryIndex
 
@@ -37,8 +37,9 @@ class WritesMixin(StoreBase):
 
         With `stories`, each new or changed item is given its story in the same
         transaction. An item's language is guessed from its text, else `feed_lang` (the
-        feed's configured language). `prepared[i]` is `prepare_items` of the items, when the
-        caller worked it out already (then `matches` and `feed_lang` are not read).
+        feed's configured language). `prepared` is `prepare_items` of the items, when the
+        caller worked it out already: then the items are read from it, not from `parsed`
+        (a worker sends them there only), and `matches` and `feed_lang` are not read.
         """
         status = result.status
         error = result.error
@@ -90,12 +91,13 @@ class WritesMixin(StoreBase):
                     feed_id,
                 ),
             )
-            if parsed is not None and not parsed.error and parsed.items:
-                if prepared is None:
+            if parsed is not None and not parsed.error:
+                if prepared is None and parsed.items:
                     prepared = prepare_items(parsed.items, matches, feed_lang or "")
-                new_matches = self._store_items(
-                    conn, feed_id, outcome, parsed.items, prepared, now_s, versions, stories
-                )
+                if prepared:
+                    new_matches = self._store_items(
+                        conn, feed_id, outcome, prepared, now_s, versions, stories
+                    )
         return outcome, new_matches
 
     def _store_items(
@@ -103,7 +105,6 @@ class WritesMixin(StoreBase):
         conn: sqlite3.Connection,
         feed_id: int,
         outcome: FeedOutcome,
-        items: Sequence[Item],
         prepared: Sequence[PreparedItem],
         now_s: str,
         versions: dict[str, str],
@@ -125,8 +126,8 @@ class WritesMixin(StoreBase):
         def flush() -> None:
             if new_rows:
                 conn.executemany(
-                    "INSERT INTO items(link, title, summary, author, published, content_hash, "
-                    "outlet, outlet_url, lang, id, feed_id, guid, fetched, story_id) "
+                    "INSERT INTO items(guid, link, title, summary, author, outlet, outlet_url, "
+                    "published, content_hash, lang, id, feed_id, fetched, story_id) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     new_rows,
                 )
@@ -140,23 +141,15 @@ class WritesMixin(StoreBase):
                 match_rows.clear()
 
         new_matches: list[NewMatch] = []
-        for item, (digest, published, lang, found, item_matches) in zip(
-            items, prepared, strict=True
-        ):
-            existing = known.get(item.guid)
+        for item in prepared:
+            guid = item.guid
+            digest = item.content_hash
+            existing = known.get(guid)
             if existing and existing[1] == digest:
                 continue
-            row = (
-                item.link,
-                item.title,
-                item.summary,
-                item.author,
-                published,
-                digest,
-                item.outlet,
-                item.outlet_url,
-                lang,
-            )
+            lang = item.lang
+            # guid, link, title, summary, author, outlet, outlet_url, published, hash, lang
+            row = (*item[:7], item.published_s, digest, lang)
             if existing is None:
                 item_id = next_id
                 next_id += 1
@@ -168,9 +161,9 @@ class WritesMixin(StoreBase):
                 item_id, _, story_id = existing
                 conn.execute(
                     "UPDATE items SET link = ?, title = ?, summary = ?, author = ?, "
-                    "published = ?, content_hash = ?, outlet = ?, outlet_url = ?, lang = ? "
+                    "outlet = ?, outlet_url = ?, published = ?, content_hash = ?, lang = ? "
                     "WHERE id = ?",
-                    (*row, item_id),
+                    (*row[1:], item_id),
                 )
                 previous = {
                     r[0]
@@ -184,29 +177,30 @@ class WritesMixin(StoreBase):
                 # A new item, or one stored before stories, joins a story or starts its own.
                 # A changed item stays in the story it has (the index, warmed from the
                 # store, already holds it).
-                story_id = cast(int, stories.add(story_item_of(item, lang, item_id), found=found))
+                story_id = cast(int, stories.place(item_id, item.published, lang, item.features))
                 if existing is not None:
                     conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
             if existing is None:
-                new_rows.append((*row, item_id, feed_id, item.guid, now_s, story_id))
-            known[item.guid] = (item_id, digest, story_id)
-            for match in item_matches:
+                new_rows.append((*row, item_id, feed_id, now_s, story_id))
+            known[guid] = (item_id, digest, story_id)
+            for match in item.matches:
+                issue_id = match.issue_id
                 match_rows.append(
                     (
                         item_id,
-                        match.issue_id,
+                        issue_id,
                         round(match.score, 1),
                         match.hits,
-                        versions.get(match.issue_id, ""),
+                        versions.get(issue_id, ""),
                         now_s,
                     )
                 )
-                if match.issue_id not in previous:
+                if issue_id not in previous:
                     outcome.new_matches += 1
                     new_matches.append(
                         NewMatch(
                             item_id=item_id,
-                            issue_id=match.issue_id,
+                            issue_id=issue_id,
                             score=match.score,
                             title=item.title,
                             link=item.link,

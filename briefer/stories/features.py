@@ -13,7 +13,7 @@ here are per item; the index multiplies them by how rare each feature is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from briefer.stories.glossary import concept, phrase_concepts
 from briefer.stories.item import StoryItem
@@ -54,8 +54,7 @@ _REBUTTALS = frozenset({"~reject"})
 _WORDS_OF_OTHERS = frozenset({"~accuse", "~statement"})
 
 
-@dataclass(frozen=True, slots=True)
-class Features:
+class Features(NamedTuple):  # a tuple: a poll's workers send one an item (store/prepared)
     weights: dict[str, float]  # feature -> weight within this item
     key: str  # the folded title, for comparing near-identical headlines
     explainer: bool = False  # explains or asks rather than reports

@@ -188,6 +188,21 @@ class StoryIndex:
         it parses, possibly in another process)."""
         if found is None:
             found = features(item)
+        return self._add(item.id, item.published, item.lang, found, story)
+
+    def place(self, item: StoryId, published: datetime, lang: str, found: Features) -> StoryId:
+        """`add` of an item known by its id, date and language with its features worked out
+        (a poll's): the story it joins or starts."""
+        return self._add(item, published, lang, found, None)
+
+    def _add(
+        self,
+        item_id: StoryId,
+        published: datetime,
+        lang: str,
+        found: Features,
+        story: StoryId | None,
+    ) -> StoryId:
         raw = found.weights
         self._seen += 1
         total = self._seen + IDF_PRIOR
@@ -201,21 +216,21 @@ class StoryIndex:
         norm = math.sqrt(sum([w * w for w in weights.values()]))
         if norm:
             weights = {f: w / norm for f, w in weights.items()}
-        at = item.published.timestamp()
+        at = published.timestamp()
         figures = [f for f in raw if f.startswith("#")]
         numbers = frozenset(figures) if figures else _NO_NUMBERS
         if story is None:
             story = self._best(
-                weights, found.key, numbers, at, item.lang, found.explainer, found.reaction
+                weights, found.key, numbers, at, lang, found.explainer, found.reaction
             )
             if story is None:
-                story = item.id
+                story = item_id
         else:
             story = self.root(story)
         seq = self._next
         self._next += 1
         self._entries[seq] = _Entry(
-            story, at, weights, found.key, numbers, item.lang, found.explainer, found.reaction
+            story, at, weights, found.key, numbers, lang, found.explainer, found.reaction
         )
         postings = self._postings
         for f, w in weights.items():
