@@ -78,34 +78,31 @@ def _words(text: str, lang: str) -> list[str]:
         text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
     tokens = TOKEN.findall(text)
+    last = len(tokens) - 1
     for n, original in enumerate(tokens):
-        word = _FOLDED.get(original)
-        if word is None:
-            if len(_FOLDED) > _CACHE_LIMIT:
-                _FOLDED.clear()
-            word = _FOLDED[original] = fold(original)
-        if word in _DECLINE and n + 1 < len(tokens) and tokens[n + 1].lower() == "to":
+        seen = _TOKENS.get(original)
+        if seen is None:
+            seen = _token(original)
+        word, kept, declines = seen
+        if declines and n < last and tokens[n + 1].lower() == "to":
             out.append("~reject")  # "declines to renew" refuses; "a decline in" falls
             continue
-        acronym = original.replace(".", "").isupper()
-        if (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym):
-            continue
-        folded.append((word, original))
+        if kept:
+            folded.append((word, original))
     plain = [w for w, _ in folded]
     in_phrase: set[int] = set()
     for i, name in phrase_concepts(plain):
         out.append("~" + name)
         in_phrase.update((i, i + 1))
+    by_word = _FEATURE.get(lang)
+    if by_word is None or len(by_word) > _CACHE_LIMIT:
+        by_word = _FEATURE[lang] = {}
     for i, (word, original) in enumerate(folded):
         if i in in_phrase:
             continue
-        key = (word, original if len(original) <= 5 else "", lang)
-        feature = _FEATURE.get(key)
+        feature = by_word.get(original)
         if feature is None:
-            if len(_FEATURE) > _CACHE_LIMIT:
-                _FEATURE.clear()
-            feature = _feature(word, original, lang)
-            _FEATURE[key] = feature
+            feature = by_word[original] = _feature(word, original, lang)
         if feature:
             out.append(feature)
     return out
@@ -113,11 +110,30 @@ def _words(text: str, lang: str) -> list[str]:
 
 _DECLINE = frozenset({"decline", "declines", "declined", "declining"})
 
-# word -> feature, remembered: headlines repeat their words, and the glossary's prefix
-# look-up is most of the cost of reading one.
-_FEATURE: dict[tuple[str, str, str], str] = {}
+# language -> word as written -> feature, remembered: headlines repeat their words, and
+# the glossary's prefix look-up is most of the cost of reading one. (A feature depends on
+# the word as written only through its folded form, and its case when short.)
+_FEATURE: dict[str, dict[str, str]] = {}
 _FOLDED: dict[str, str] = {}
+# word as written -> (folded, kept as a feature, a form of "decline")
+_TOKENS: dict[str, tuple[str, bool, bool]] = {}
 _CACHE_LIMIT = 200_000
+
+
+def _token(original: str) -> tuple[str, bool, bool]:
+    word = _FOLDED.get(original)
+    if word is None:
+        if len(_FOLDED) > _CACHE_LIMIT:
+            _FOLDED.clear()
+        word = _FOLDED[original] = fold(original)
+    acronym = original.replace(".", "").isupper()
+    dropped = (
+        (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym)
+    )
+    if len(_TOKENS) > _CACHE_LIMIT:
+        _TOKENS.clear()
+    seen = _TOKENS[original] = (word, not dropped, word in _DECLINE)
+    return seen
 
 
 def _feature(word: str, original: str, lang: str) -> str:
@@ -150,6 +166,25 @@ def title_key(title: str) -> str:
     return " ".join(out)
 
 
+def _key_starts(text: str, prefix: str) -> bool:
+    """title_key(text).startswith(prefix), folding only the words that takes."""
+    folded = _FOLDED
+    parts = []
+    size = -1  # of the parts joined by spaces
+    for found in TOKEN.finditer(text):
+        word = found.group()
+        part = folded.get(word)
+        if part is None:
+            if len(folded) > _CACHE_LIMIT:
+                folded.clear()
+            part = folded[word] = fold(word)
+        parts.append(part)
+        size += len(part) + 1
+        if size >= len(prefix):
+            break
+    return " ".join(parts).startswith(prefix)
+
+
 def features(item: StoryItem) -> Features:
     lang = item.lang or language(item.title)
     weights: dict[str, float] = {}
@@ -159,7 +194,7 @@ def features(item: StoryItem) -> Features:
     key = title_key(item.title)
     summary = item.summary[:_SUMMARY_CHARS]
     # Aggregators repeat the title as the summary: only a summary of its own adds words.
-    if summary and not title_key(summary).startswith(key[:40]):
+    if summary and not _key_starts(summary, key[:40]):
         for word in _words(summary, lang):
             weights.setdefault(word, SUMMARY_WEIGHT)
     return Features(
