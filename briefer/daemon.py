@@ -9,8 +9,8 @@ polling to it and shows "polling by the daemon (pid N)"; if the app had the lock
 daemon waits and takes over when the app closes.
 
 SIGTERM or SIGINT stops it: scheduling stops, the poll in flight is cancelled at its next
-await (each feed is stored in its own transaction, so a feed is either stored whole or not
-at all) and given a few seconds to wind down; the lock is released.
+await (feeds are stored in transactions of one or a few, so a feed is either stored whole
+or not at all) and given a few seconds to wind down; the lock is released.
 """
 
 from __future__ import annotations

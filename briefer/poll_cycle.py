@@ -8,7 +8,7 @@ poll keys, `briefer poll --once`, the daemon), so what a cycle does is the same 
    yet (`briefer.rematch.stale_issues`): without it a database built by one process would
    take a watchlist added later as already applied, and `rematch` would match nothing;
 3. fetch, parse, match and store the due feeds (or every feed, or just some) with
-   `briefer.poller.Poller`, one transaction per feed.
+   `briefer.poller.Poller`, in transactions of one or a few feeds.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching overlaps
 with parsing: each body is parsed, matched and prepared for storing (each item's
 language, story features and matches as stored) as soon as it arrives, in-line, or in
-worker processes (workers.pool_wanted), which take that work to another core; each feed
-is then committed on its own, one at a time, so a crash loses at most the feeds still in
-flight.
+worker processes (workers.pool_wanted), which take that work to another core. Feeds are
+then stored one turn at a time, each turn one transaction of the feeds waiting by then (a
+few at most), so a crash loses at most the feeds still in flight.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -139,6 +139,21 @@ def due_feeds(
     return due
 
 
+# Feeds stored in one transaction at most, when parsed in workers (see Poller.poll).
+BATCH = 8
+
+
+@dataclass
+class _Ready:
+    """A fetched feed waiting for its turn to be stored."""
+
+    feed: FeedConfig
+    row: FeedRow | None
+    result: FetchResult
+    parsed: Parsed
+    fetched_at: datetime
+
+
 class Poller:
     def __init__(
         self,
@@ -191,11 +206,15 @@ class Poller:
             executor = None
 
         # Storing a feed (and parsing it, in-line) holds the loop for milliseconds: one
-        # feed's turn at a time, and the loop goes round between turns, so requests waiting
-        # to go out and bodies still arriving move on in between. Done all at once as
-        # bodies came in, a burst of twenty bodies held back the next twenty requests, and
-        # the poll waited on the network for a second in waves.
+        # turn at a time, and the loop goes round between turns, so requests waiting to go
+        # out and bodies still arriving move on in between. Done all at once as bodies came
+        # in, a burst of twenty bodies held back the next twenty requests, and the poll
+        # waited on the network for a second in waves. A turn stores every feed parsed in a
+        # worker and waiting by then (up to BATCH) in one transaction: a commit costs about
+        # as much as storing a feed's items.
         turn = asyncio.Lock()
+        waiting: list[_Ready] = []
+        batch = BATCH if executor is not None else 1
 
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 
@@ -209,14 +228,23 @@ class Poller:
                 parsed: Parsed = (None, None)
                 if executor is not None:
                     parsed = await self._parse(feed, result, fetched_at, executor)
+                waiting.append(_Ready(feed, row, result, parsed, fetched_at))
                 async with turn:
-                    if executor is None:
-                        parsed = await self._parse(feed, result, fetched_at, None)
-                    outcome, new = self._store(feed, row, result, parsed, fetched_at)
-                    report.outcomes.append(outcome)
-                    report.new_matches.extend(new)
-                    if on_outcome is not None:
-                        on_outcome(outcome)
+                    if not waiting:
+                        return  # an earlier turn stored this feed with its own
+                    ready = waiting[:batch]
+                    del waiting[:batch]
+                    done = []
+                    with self.store.transaction():
+                        for r in ready:
+                            if executor is None:
+                                r.parsed = await self._parse(r.feed, r.result, r.fetched_at, None)
+                            done.append(self._store(r))
+                    for outcome, new in done:
+                        report.outcomes.append(outcome)
+                        report.new_matches.extend(new)
+                        if on_outcome is not None:
+                            on_outcome(outcome)
                     await asyncio.sleep(0)  # the loop goes round before the next turn
 
             tasks = [asyncio.create_task(one(feed)) for feed in feeds]
@@ -254,15 +282,9 @@ class Poller:
             error = f"could not parse: {exc or type(exc).__name__}"
             return ParsedFeed(title="", link=None, items=[], error=error), None
 
-    def _store(
-        self,
-        feed: FeedConfig,
-        row: FeedRow | None,
-        result: FetchResult,
-        parsed_feed: Parsed,
-        fetched_at: datetime,
-    ) -> tuple[FeedOutcome, list[NewMatch]]:
-        parsed, prepared = parsed_feed
+    def _store(self, ready: _Ready) -> tuple[FeedOutcome, list[NewMatch]]:
+        feed, row, result, fetched_at = ready.feed, ready.row, ready.result, ready.fetched_at
+        parsed, prepared = ready.parsed
         failed = result.status is FetchStatus.ERROR or (parsed is not None and bool(parsed.error))
         errors = (row.error_count if row else 0) + 1 if failed else 0
         interval = timedelta(minutes=feed.interval_minutes or self.config.poll.interval_minutes)

@@ -48,6 +48,22 @@ def test_repolling_never_duplicates_and_updates_in_place(store: Store) -> None:
     assert row.item.title.endswith("(actualizado)")
 
 
+def test_feeds_stored_in_one_transaction_commit_together(tmp_path: Path) -> None:
+    path = tmp_path / "b.db"
+    with Store(path) as store, Store(path) as reader:
+        with store.transaction():
+            add_feed(store, FEED, [(item("a", "Clima en Monterrey"), [])])
+            add_feed(store, FEED + "?2", [(item("b", "Lluvias en Jalisco"), [])])
+            assert reader.count_items() == 0  # nothing is seen before the one commit
+        assert reader.count_items() == 2
+        with pytest.raises(RuntimeError), store.transaction():
+            add_feed(store, FEED + "?3", [(item("c", "Turismo en Cancún"), [])])
+            raise RuntimeError("the poll failed while storing its next feed")
+        assert reader.count_items() == 2  # the batch went back as a whole
+        add_feed(store, FEED + "?3", [(item("c", "Turismo en Cancún"), [])])  # and writes go on
+        assert reader.count_items() == 3
+
+
 def test_matches_order_filters_and_dismissal(store: Store) -> None:
     older = FIXED_NOW - timedelta(days=2)
     entries = [

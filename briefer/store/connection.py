@@ -61,6 +61,7 @@ class StoreBase:
             raise DamagedDatabaseError(damaged_sentence(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._identity: FileIdentity | None = None
+        self._in_transaction = False
         conn: CheckedConnection | None = None
         try:
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) below.
@@ -132,8 +133,15 @@ class StoreBase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE takes the write lock up front, so writers queue instead of failing."""
+        """BEGIN IMMEDIATE takes the write lock up front, so writers queue instead of failing.
+
+        Inside another transaction of this Store, writes join it: several feeds a poll
+        stores together share one commit (and a failure undoes all of them).
+        """
         conn = self.conn
+        if self._in_transaction:
+            yield conn
+            return
         self.check_file()
         if marked_damaged(self.path):
             raise DamagedDatabaseError(damaged_sentence(self.path))
@@ -141,6 +149,7 @@ class StoreBase:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
             raise database_error(self.path, exc) from None
+        self._in_transaction = True
         try:
             yield conn
         except BaseException as exc:
@@ -151,6 +160,8 @@ class StoreBase:
             raise
         else:
             conn.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])

@@ -1,4 +1,5 @@
-"""The poll write path: one feed's poll (feed state, items, matches) in one transaction."""
+"""The poll write path: one feed's poll (feed state, items, matches) in one transaction, or
+in the caller's, which stores a few feeds together."""
 
 from __future__ import annotations
 
