@@ -24,12 +24,14 @@ import hashlib
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -301,6 +303,9 @@ def main() -> None:
         action="store_true",
         help="also run briefer with parsing in-line (BRIEFER_PARSE_WORKERS=0)",
     )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="run every tool this many times, alternating"
+    )
     args = ap.parse_args()
     global SERVER
     server = SERVER = FeedServer(args.feeds, args.items, args.latency, args.hosts)
@@ -320,53 +325,101 @@ def main() -> None:
         )
 
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            b1, b2, idle = briefer_runs(server.urls, Path(tmp), None)
-        line("briefer", b1, b2)
-        print(f"briefer   process start (poll with nothing due) {idle.seconds:.2f} s")
-        if args.compare_inline:
-            with tempfile.TemporaryDirectory() as tmp:
-                i1, i2, _ = briefer_runs(server.urls, Path(tmp), "0")
-            line("in-line", i1, i2)
-            print(
-                f"briefer with workers / in-line: first poll {b1.seconds / i1.seconds:.2f}x, "
-                f"second poll {b2.seconds / i2.seconds:.2f}x"
-            )
-        with tempfile.TemporaryDirectory() as tmp:
-            newsboat = newsboat_runs(server.urls, Path(tmp))
-        if newsboat is not None:
-            line("newsboat", *newsboat)
-        else:
-            print("newsboat  not installed (apt-get install -y newsboat): no ratio")
-        with tempfile.TemporaryDirectory() as tmp:
-            peer = reader_runs(server.urls, Path(tmp))
-        if peer is not None:
-            line("reader", *peer)
-        else:
-            print("reader    not installed (pip install -e '.[bench]')")
-
-        target2 = 1.3 * floor + idle.seconds
-        print(
-            f"second poll: {b2.seconds:.2f} s against a target of {target2:.2f} s "
-            f"(1.3 x {floor:.2f} s floor + {idle.seconds:.2f} s start): "
-            f"{'met' if b2.seconds <= target2 else 'NOT met'}"
-        )
-        if newsboat is not None:
-            n1, n2 = newsboat
-            ratio = b1.seconds / n1.seconds
-            print(
-                f"briefer / newsboat: first poll {ratio:.2f}x (target <= 0.6: "
-                f"{'met' if ratio <= 0.6 else 'NOT met'}), second poll "
-                f"{b2.seconds / n2.seconds:.2f}x"
-            )
-        if peer is not None:
-            r1, r2 = peer
-            print(
-                f"briefer / reader: first poll {b1.seconds / r1.seconds:.2f}x, "
-                f"second poll {b2.seconds / r2.seconds:.2f}x"
-            )
+        rounds = [one_round(server.urls, floor, args.compare_inline, line)]
+        for n in range(2, args.rounds + 1):
+            print(f"-- round {n}")
+            rounds.append(one_round(server.urls, floor, args.compare_inline, line))
+        if len(rounds) > 1:
+            summary(rounds)
     finally:
         server.close()
+
+
+@dataclass
+class Round:
+    briefer: float  # first poll, seconds
+    second: float  # second poll (all 304)
+    target2: float  # what the second poll may take
+    newsboat: float | None
+    reader: float | None
+
+
+def one_round(urls: list[str], floor: float, inline: bool, line: Callable[..., None]) -> Round:
+    """Every tool once, on the same feeds: briefer, newsboat, reader."""
+    with tempfile.TemporaryDirectory() as tmp:
+        b1, b2, idle = briefer_runs(urls, Path(tmp), None)
+    line("briefer", b1, b2)
+    print(f"briefer   process start (poll with nothing due) {idle.seconds:.2f} s")
+    if inline:
+        with tempfile.TemporaryDirectory() as tmp:
+            i1, i2, _ = briefer_runs(urls, Path(tmp), "0")
+        line("in-line", i1, i2)
+        print(
+            f"briefer with workers / in-line: first poll {b1.seconds / i1.seconds:.2f}x, "
+            f"second poll {b2.seconds / i2.seconds:.2f}x"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        newsboat = newsboat_runs(urls, Path(tmp))
+    if newsboat is not None:
+        line("newsboat", *newsboat)
+    else:
+        print("newsboat  not installed (apt-get install -y newsboat): no ratio")
+    with tempfile.TemporaryDirectory() as tmp:
+        peer = reader_runs(urls, Path(tmp))
+    if peer is not None:
+        line("reader", *peer)
+    else:
+        print("reader    not installed (pip install -e '.[bench]')")
+
+    target2 = 1.3 * floor + idle.seconds
+    print(
+        f"second poll: {b2.seconds:.2f} s against a target of {target2:.2f} s "
+        f"(1.3 x {floor:.2f} s floor + {idle.seconds:.2f} s start): "
+        f"{'met' if b2.seconds <= target2 else 'NOT met'}"
+    )
+    if newsboat is not None:
+        n1, n2 = newsboat
+        ratio = b1.seconds / n1.seconds
+        print(
+            f"briefer / newsboat: first poll {ratio:.2f}x (target <= 0.6: "
+            f"{'met' if ratio <= 0.6 else 'NOT met'}), second poll "
+            f"{b2.seconds / n2.seconds:.2f}x"
+        )
+    if peer is not None:
+        r1, r2 = peer
+        print(
+            f"briefer / reader: first poll {b1.seconds / r1.seconds:.2f}x, "
+            f"second poll {b2.seconds / r2.seconds:.2f}x"
+        )
+    return Round(
+        b1.seconds,
+        b2.seconds,
+        target2,
+        newsboat[0].seconds if newsboat else None,
+        peer[0].seconds if peer else None,
+    )
+
+
+def summary(rounds: list[Round]) -> None:
+    """Medians over the rounds, and each round's ratio: the peers' times move from run to
+    run (newsboat's first poll by a third here), so one round's ratio says little."""
+    first = statistics.median(r.briefer for r in rounds)
+    print(f"== {len(rounds)} rounds, medians: briefer first poll {first:.2f} s", end="")
+    met = sum(r.second <= r.target2 for r in rounds)
+    print(f", second poll within its target in {met} of {len(rounds)}")
+    for name in ("newsboat", "reader"):
+        theirs = [getattr(r, name) for r in rounds if getattr(r, name) is not None]
+        if not theirs:
+            continue
+        ratios = sorted(r.briefer / getattr(r, name) for r in rounds if getattr(r, name))
+        median = statistics.median(theirs)
+        print(
+            f"   {name}: first poll {median:.2f} s; briefer / {name} {first / median:.2f}x "
+            f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})"
+        )
+        if name == "newsboat":
+            held = sum(x <= 0.6 for x in ratios)
+            print(f"   first poll <= 0.6x newsboat in {held} of {len(ratios)} rounds")
 
 
 if __name__ == "__main__":
