@@ -38,6 +38,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -60,6 +61,7 @@ CASE_MAX_LEN = 4  # all-capital terms up to this many letters match only capital
 # poller reaches that after hundreds of thousands of items, and relearning is quick).
 _CHUNK_LIMIT = 100_000
 _SHAPE_LIMIT = 20_000
+_SPAN_LIMIT = 100_000
 
 
 def split_lang(term: str) -> tuple[str, str]:
@@ -130,6 +132,7 @@ class Matcher:
         self._shapes: dict[tuple[tuple[str, ...], tuple[str, ...]], _Shape] = {}
         self._anchor_chunks: set[str] = set()  # chunks holding a token that can start a hit
         self._token_matches: dict[str, dict[int, float]] = {}
+        self._made: dict[tuple[str, int, int], Span] = {}  # (field, start, end) -> Span
         self._lock = threading.Lock()
 
     # -- building ----------------------------------------------------------------------------
@@ -306,8 +309,10 @@ class Matcher:
             self._anchor_chunks.clear()
             self._token_matches.clear()
             self._shapes.clear()
-        elif len(self._shapes) > _SHAPE_LIMIT:
+            self._made.clear()
+        elif len(self._shapes) > _SHAPE_LIMIT or len(self._made) > _SPAN_LIMIT:
             self._shapes.clear()
+            self._made.clear()
         new = vocabulary.difference(self._chunks)
         if new:
             self._learn_chunks(new)
@@ -331,19 +336,18 @@ class Matcher:
         shape = (tuple(map(blank, chunks[0])), tuple(map(blank, chunks[1])))
         known = self._shapes.get(shape)
         if known is None:
-            known = self._shapes[shape] = _Shape(self._outcome(shape))
+            known = self._shapes[shape] = _Shape(self._outcome(shape), shape, self._chunks)
         lang = language(f"{fields[0]}\n{fields[1]}") if known.by_language else ""
         variant = known.variants.get(lang)
         if variant is None:
             outcomes = self._outcome(shape, lang)
             assert outcomes is not None
-            variant = known.add(lang, outcomes)
-        outcomes, plain = variant
-        if not outcomes:
+            variant = known.add(lang, outcomes, shape, self._chunks)
+        if not variant.plain:
             return []
         if not spans:
-            return list(plain)  # Match objects are immutable: items can share them
-        return _Spans(self._chunks, fields, chunks).matches(outcomes)
+            return list(variant.plain)  # Match objects are immutable: items can share them
+        return variant.matches(fields, chunks, self._made)
 
     def _outcome(
         self, shape: tuple[tuple[str, ...], tuple[str, ...]], lang: str | None = None
@@ -478,67 +482,104 @@ class Matcher:
         return outcomes
 
 
-class _Spans:
-    """Turns an outcome's places into Match objects with character spans for one item."""
-
-    def __init__(
-        self,
-        info: dict[str, _ChunkTokens | None],
-        fields: tuple[str, str],
-        chunks: tuple[list[str], list[str]],
-    ) -> None:
-        self.info, self.fields, self.chunks = info, fields, chunks
-        self.starts: list[list[int]] = [[], []]  # chunk index -> offset, found as needed
-
-    def matches(self, outcomes: list[_Outcome]) -> list[Match]:
-        return [
-            Match(issue_id, total, tuple(TermHit(*hit[:3], self.spans(hit[3])) for hit in shown))
-            for issue_id, total, shown in outcomes
-        ]
-
-    def spans(self, places: list[_Place]) -> tuple[Span, ...]:
-        # Places sort like their spans: title first, then by position.
-        return tuple(
-            Span(_FIELDS[field], self.at(field, first, piece, 0), self.at(field, last, end, 1))
-            for field, first, piece, last, end in sorted(set(places))
-        )
-
-    def at(self, field: int, index: int, piece: int, side: int) -> int:
-        chunks, starts = self.chunks[field], self.starts[field]
-        if index >= len(starts):
-            # Chunks are what str.split() returned, in order: each is the text that follows
-            # the previous one after some whitespace.
-            text = self.fields[field]
-            pos = starts[-1] + len(chunks[len(starts) - 1]) if starts else 0
-            for chunk in chunks[len(starts) : index + 1]:
-                pos = text.find(chunk, pos)
-                starts.append(pos)
-                pos += len(chunk)
-        pieces = self.info[chunks[index]]
-        assert pieces is not None
-        start, end, _, _ = pieces[piece]
-        return starts[index] + (end if side else start)
-
-
 class _Shape:
     """What a shape matches: one variant, or one per item language when terms limited to a
-    language matched (variants: language -> (outcomes, the same as span-less Matches))."""
+    language matched (variants: language -> _Variant)."""
 
     __slots__ = ("by_language", "variants")
 
-    def __init__(self, outcomes: list[_Outcome] | None) -> None:
+    def __init__(self, outcomes: list[_Outcome] | None, shape: _ShapeKey, info: _Info) -> None:
         self.by_language = outcomes is None
-        self.variants: dict[str, tuple[list[_Outcome], list[Match]]] = {}
+        self.variants: dict[str, _Variant] = {}
         if outcomes is not None:
-            self.add("", outcomes)
+            self.add("", outcomes, shape, info)
 
-    def add(self, lang: str, outcomes: list[_Outcome]) -> tuple[list[_Outcome], list[Match]]:
-        plain = [
+    def add(self, lang: str, outcomes: list[_Outcome], shape: _ShapeKey, info: _Info) -> _Variant:
+        variant = self.variants[lang] = _Variant(outcomes, shape, info)
+        return variant
+
+
+class _Variant:
+    """A shape's matches, as span-less Matches and as templates of Matches with spans.
+
+    A template's places are resolved once to offsets within their chunks: places only
+    point into chunks holding term tokens, which the shape keeps as they are, so the
+    offsets hold for every item of the shape. Per item, only where its chunks start is
+    left to find."""
+
+    __slots__ = ("last", "plain", "templates")
+
+    def __init__(self, outcomes: list[_Outcome], shape: _ShapeKey, info: _Info) -> None:
+        self.plain = [
             Match(issue_id, total, tuple(TermHit(*hit[:3]) for hit in shown))
             for issue_id, total, shown in outcomes
         ]
-        variant = self.variants[lang] = (outcomes, plain)
-        return variant
+        self.last = [-1, -1]  # per field, the last chunk a span reaches into
+        self.templates = [
+            (issue_id, total, [(*hit[:3], self._places(hit[3], shape, info)) for hit in shown])
+            for issue_id, total, shown in outcomes
+        ]
+
+    def _places(self, places: list[_Place], shape: _ShapeKey, info: _Info) -> list[_SpanAt]:
+        out: list[_SpanAt] = []
+        # Places sort like their spans: title first, then by position.
+        for field, first, piece, last, end in sorted(set(places)):
+            head, tail = info[shape[field][first]], info[shape[field][last]]
+            assert head is not None and tail is not None
+            out.append((_FIELDS[field], field, first, head[piece][0], last, tail[end][1]))
+            self.last[field] = max(self.last[field], last)
+        return out
+
+    def matches(
+        self,
+        fields: tuple[str, str],
+        chunks: tuple[list[str], list[str]],
+        made: dict[tuple[str, int, int], Span],
+    ) -> list[Match]:
+        """The Matches with the spans they have in this item; `made` keeps Spans already
+        made (they are immutable: items can share them, and making one costs more)."""
+        starts = [_starts(fields[f], chunks[f], self.last[f]) for f in (0, 1)]
+        out = []
+        for issue_id, total, template in self.templates:
+            hits = []
+            for term, kind, score, places in template:
+                spans = []
+                for name, field, first, start, last, end in places:
+                    at = starts[field]
+                    key = (name, at[first] + start, at[last] + end)
+                    span = made.get(key)
+                    if span is None:
+                        span = made[key] = Span(*key)
+                    spans.append(span)
+                hits.append(TermHit(term, kind, score, tuple(spans)))
+            out.append(Match(issue_id, total, tuple(hits)))
+        return out
+
+
+def _starts(text: str, chunks: list[str], last: int) -> list[int]:
+    """Where chunks[0..last] start in `text`, which str.split() cut into `chunks`."""
+    if last < 0:
+        return []
+    if len(text) - sum(map(len, chunks)) == len(chunks) - 1:
+        # One whitespace character between chunks, none around them (split() leaves at
+        # least one between each two): each starts one past the end of the one before.
+        return list(accumulate(map(_PLUS_ONE, map(len, chunks[:last])), initial=0))
+    starts = []
+    pos = 0
+    for chunk in chunks[: last + 1]:
+        # Each chunk is the text that follows the previous one after some whitespace.
+        pos = text.find(chunk, pos)
+        starts.append(pos)
+        pos += len(chunk)
+    return starts
+
+
+_PLUS_ONE = (1).__add__
+_ShapeKey = tuple[tuple[str, ...], tuple[str, ...]]
+_Info = dict[str, _ChunkTokens | None]
+# A span's place resolved within its chunks: (field name, field, first chunk, start offset in
+# it, last chunk, end offset in it).
+_SpanAt = tuple[str, int, int, int, int, int]
 
 
 # (issue id, score, [(term, kind, similarity, places)]): a Match before spans are known.

@@ -137,6 +137,23 @@ def test_spans_survive_repeated_words_and_punctuation(matcher: Matcher) -> None:
         assert title[span.start : span.end] in ("ICE", "redadas del ICE")
 
 
+def test_spans_follow_each_items_own_whitespace(matcher: Matcher) -> None:
+    # The same words are one shape, whatever separates them: spans are placed per item.
+    words = ["La", "DEA", "y", "el", "Cártel", "de", "Sinaloa"]
+    for title in (
+        " ".join(words),
+        "  La\tDEA y  el\nCártel de\u00a0Sinaloa ",
+        "La DEA y el Cártel de Sinaloa\u2003",
+        "\u3000La DEA  y el Cártel de Sinaloa",
+    ):
+        found = one(matcher, title, "fentanyl")
+        seen = {title[s.start : s.end] for h in found.hits for s in h.spans}
+        assert seen == {
+            "DEA",
+            "Cártel de\u00a0Sinaloa" if "\u00a0" in title else "Cártel de Sinaloa",
+        }
+
+
 def test_overlapping_terms_count_once(matcher: Matcher) -> None:
     found = one(matcher, "ICE agents detain Mexican workers", "border")
     assert [h.term for h in found.hits] == ["ICE agents"]
