@@ -253,3 +253,25 @@ def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path)
         with Store(path) as store:
             assert store.schema_version == SCHEMA_VERSION
             assert store.integrity_check() == "ok"
+
+
+def test_hits_are_stored_as_json_dumps_writes_them() -> None:
+    # Other code reads the stored text; the direct encoding must not differ by a byte.
+    from briefer.models import Span, TermHit
+    from briefer.store.rows import _json_hits, hits_from_json, hits_to_json
+
+    texts = ["cártel", 'a "quoted" \\ term', "tab\there\nline\x00\x1f\x7f", "\u2028\ud800😀", ""]
+    scores: list[Any] = [100.0, 95.0, 85.71428571428571, 99.96, 1e-7, 0.0, 88, float("nan")]
+    positions: list[Any] = [(0, 3), (12, 40), (True, 2)]
+    cases: list[tuple[TermHit, ...]] = [()]
+    for n, text in enumerate(texts):
+        for score in scores:
+            spans = tuple(
+                Span(f, a, b) for f in ("title", "summary") for a, b in positions[: n % 4]
+            )
+            cases.append((TermHit(text, "phrase", score, spans), TermHit("DEA", "word", 95.0)))
+    cases.append((TermHit(None, "word", 90.0),))  # type: ignore[arg-type]
+    for hits in cases:
+        assert hits_to_json(hits) == _json_hits(hits)
+    plain = cases[1]
+    assert hits_from_json(hits_to_json(plain)) == plain

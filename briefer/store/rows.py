@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from math import isfinite
 from typing import Any
 
 from briefer.models import FeedRow, ItemRow, Match, Span, TermHit
@@ -25,6 +27,40 @@ def from_db_time(text: str) -> datetime:
 
 
 def hits_to_json(hits: Sequence[TermHit]) -> str:
+    """Term hits as stored: exactly what `_json_hits` (json.dumps) writes, built directly
+    (a poll stores one an item matched; json.dumps built a dict a hit and an encoder a call).
+    Anything the direct path does not write the way json does (a score that is not a finite
+    float, a position that is not an int, a text that is not a string) goes through json."""
+    try:
+        return "[" + ", ".join(map(_hit_json, hits)) + "]"
+    except TypeError:
+        return _json_hits(hits)
+
+
+def _hit_json(h: TermHit) -> str:
+    score = round(h.score, 1)
+    if type(score) is not float or not isfinite(score):
+        raise TypeError("left to json")
+    spans = ", ".join(map(_span_json, h.spans))
+    return (
+        f'{{"term": {_string(h.term)}, "kind": {_string(h.kind)}, '
+        f'"score": {_FLOAT(score)}, "spans": [{spans}]}}'
+    )
+
+
+def _span_json(s: Span) -> str:
+    if type(s.start) is not int or type(s.end) is not int:
+        raise TypeError("left to json")
+    return f"[{_string(s.field)}, {s.start}, {s.end}]"
+
+
+# What json.dumps(..., ensure_ascii=False) writes a string and a finite float with (a
+# string that is not a str raises TypeError).
+_string = encode_basestring
+_FLOAT = float.__repr__
+
+
+def _json_hits(hits: Sequence[TermHit]) -> str:
     return json.dumps(
         [
             {
