@@ -125,10 +125,49 @@ def html_to_text(s: str) -> str:
     if "<" not in s:
         # No markup: spare the parser (most titles take this path).
         return html.unescape(s) if "&" in s else s
+    simple = _simple_markup(s)
+    if simple is not None:
+        return simple
     parser = _TextExtractor()
     parser.feed(s)
     parser.close()
     return "".join(parser.parts)
+
+
+# A plain start or end tag: a name of ASCII letters and digits; a start tag may have
+# attributes in quotes (no "<" or ">" in them), blanks and a "/" before its ">". End tags,
+# then the name, the attributes and the "/" of start tags are captured.
+_SIMPLE_TAG = re.compile(
+    r"<(?:/([a-zA-Z][a-zA-Z0-9]*)|([a-zA-Z][a-zA-Z0-9]*)"
+    r"""(?:[ \t\n\r]+[a-zA-Z][-a-zA-Z0-9_:.]*=(?:"[^"<>]*"|'[^'<>]*'))*[ \t\n\r]*(/?))>"""
+)
+# Elements html.parser reads the content of as raw text in some Python version (script,
+# style; 3.14 adds the HTML5 raw-text and RCDATA elements), or that _TextExtractor skips.
+_RAW = _SKIP | {"noembed", "noframes", "noscript", "plaintext", "textarea", "xmp", "math"}
+
+
+def _simple_markup(s: str) -> str | None:
+    """What _TextExtractor makes of `s` when all its markup is simple tags (most feeds'
+    summaries: <p>, <a href="...">, <br/>), without html.parser; else None.
+
+    html.parser, fed such text, reports each tag as a start, self-closing or end tag by its
+    lowercased name, and between them the text as it stands, each run of it unescaped on
+    its own (convert_charrefs); any other "<" (comments, declarations, stray "<", other
+    tag syntax) or an element in _RAW leaves `s` to the parser."""
+    pieces = _SIMPLE_TAG.split(s)
+    # pieces: text, then (end tag name, start tag name, "/" or "") and text after each tag
+    texts = pieces[::4]
+    if any("<" in text for text in texts):
+        return None
+    parts = [html.unescape(texts[0])]
+    for at in range(1, len(pieces), 4):
+        name = (pieces[at] or pieces[at + 1]).lower()
+        if name in _RAW:
+            return None
+        if name in _BLOCK:  # a start, self-closing or end tag: a line break all the same
+            parts.append("\n")
+        parts.append(html.unescape(pieces[at + 3]))
+    return "".join(parts)
 
 
 def _truncate(text: str, max_len: int) -> str:

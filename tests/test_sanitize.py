@@ -331,3 +331,48 @@ def test_unsafe_base_does_not_make_a_link_safe() -> None:
 def test_none_link() -> None:
     assert safe_link(None) is None
     assert safe_link(None, BASE) is None
+
+
+# ------------------------------------------------------------------- simple markup path
+
+_MARKUP_PIECES = [
+    "<p>", "</p>", "</P>", "<P>", "<br/>", "<br />", "<BR>", "<b>", "</b>", "<i>", "</i>",
+    '<a href="https://x.example/?a=1&amp;b=2">', "<a href='x'>", "</a>", '<img src="a" alt="b"/>',
+    '<span\tclass="c"\n>', "</span>", "<div>", "</div>", "<h2>", "</h2>", "<li>", "<ul>",
+    "<script>", "</script>", "<style>", "<title>", "<textarea>", "<svg>", "<iframe>",
+    "<noscript>", "<xmp>", "<!-- c -->", "<!DOCTYPE html>", "<?pi?>", "<", ">", "< p>",
+    "</p >", "<p/ >", "<p attr>", "<h1 id=x>", '<a b="<">', "<a b='>'>", "<div-x>", "<x:y>",
+    '<a href="x"/>', "<p\x0c>", "</>", "</ p>", "<p\u00a0>", '<a  href = "x">',
+    "&amp;", "&am", "p;", "&#39;", "&lt;b&gt;", "&", ";", "&nbsp", "&nbsp;", "&#x27;", "&#1;",
+    "&#27;[31m", "&copy", "&notit;", "Tariffs ", "cártel", " ", "\n", "\t", "word", "x=1",
+]  # fmt: skip
+
+
+def _parsed(s: str) -> str:
+    from briefer.sanitize import _TextExtractor
+
+    parser = _TextExtractor()
+    parser.feed(s)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def test_simple_markup_reads_as_html_parser_reads_it() -> None:
+    # The shortcut must give exactly what html.parser gives, for every text it takes.
+    import random
+
+    from briefer.sanitize import _simple_markup
+
+    rng = random.Random(11)
+    taken = 0
+    for _ in range(20_000):
+        s = "".join(rng.choices(_MARKUP_PIECES, k=rng.randint(0, 12)))
+        simple = _simple_markup(s)
+        if simple is not None:
+            taken += 1
+            assert simple == _parsed(s), repr(s)
+    assert taken > 1_000
+    for s in ("<p>A &amp; B</p>", "<p>Tar<b>iff</b>s</p><br/>hit", '<a href="u">x</a>'):
+        assert _simple_markup(s) == _parsed(s) == html_to_text(s)
+    for s in ("<script>x</script>y", "a <!-- b --> c", "1 < 2", "<p\x0c>x"):
+        assert _simple_markup(s) is None
