@@ -24,7 +24,8 @@ _MAX_WORDS = 7
 
 
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
-_TLD = re.compile(r"(?:\.(?:com|org|net|gob|gov|co|mx|es|us|info|tv|news))+/?$")
+_TLDS = ("com", "org", "net", "gob", "gov", "co", "mx", "es", "us", "info", "tv", "news")
+_TLD = re.compile(r"(?:\.(?:" + "|".join(_TLDS) + r"))+/?$")
 # Also drops the accents NFKD splits off: every combining mark is a non-word character.
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -34,7 +35,26 @@ def _key(name: str) -> str:
     name = name.casefold().strip()
     if not name.isascii():
         name = unicodedata.normalize("NFKD", name)
-    return _NON_WORD.sub("", _TLD.sub("", _SCHEME.sub("", name)))
+    # The regular expressions are run only where they can match: most names and all
+    # summaries neither start with a scheme nor end with a domain.
+    if name.startswith(("http", "www.")):
+        name = _SCHEME.sub("", name)
+    if name.endswith(_TLD_ENDINGS):
+        name = _TLD.sub("", name)
+    # What _NON_WORD.sub("", name) gives, cheaper where it can be: in ASCII, [\W_] is every
+    # character but letters and digits; and when no character outside ASCII is a word
+    # character (accents split off, Spanish quotes and dashes), all of them go.
+    if name.isascii():
+        return name.encode("ascii").translate(None, _ASCII_NON_WORD).decode("ascii")
+    if not _WORD_BEYOND_ASCII.search(name):
+        return name.encode("ascii", "ignore").translate(None, _ASCII_NON_WORD).decode("ascii")
+    return _NON_WORD.sub("", name)
+
+
+# What a string that _TLD matches ends with (its "$" also matches before a final newline).
+_TLD_ENDINGS = tuple(f".{tld}{tail}" for tld in _TLDS for tail in ("", "/", "\n", "/\n"))
+_ASCII_NON_WORD = bytes(c for c in range(128) if _NON_WORD.match(chr(c)))
+_WORD_BEYOND_ASCII = re.compile(r"[^\W\x00-\x7f]")
 
 
 def _looks_like_outlet(tail: str) -> bool:

@@ -113,3 +113,33 @@ def test_without_a_source_name(title: str, expected: tuple[str, str]) -> None:
 )
 def test_a_summary_that_echoes_the_title(summary: str, title: str, outlet: str, echo: bool) -> None:
     assert echoes_title(summary, title, outlet) is echo
+
+
+def _key_by_regex(name: str) -> str:
+    # _key as first written: every step a regular expression.
+    import re
+    import unicodedata
+
+    name = name.casefold().strip()
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name)
+    name = re.sub(r"^(?:https?://)?(?:www\.)?", "", name)
+    name = re.sub(r"(?:\.(?:com|org|net|gob|gov|co|mx|es|us|info|tv|news))+/?$", "", name)
+    return re.sub(r"[\W_]+", "", name)
+
+
+def test_names_are_compared_as_the_regular_expressions_fold_them() -> None:
+    import random
+
+    from briefer.outlet import _key
+
+    pieces = [
+        "El País", "EL PAÍS", "infobae.com", "https://www.", "http://", "www.", ".com", ".mx/",
+        ".com.mx", "\n", " ", "_", "-", "“", "”", "—", "¿", "¡", "«", "ß", "ﬁ", "²", "①", "ͺ",
+        "Straße", "São Paulo", "東京", "Ελλάδα", "a_b", "x.tv", "news", "Milenio", "ñ", "e\u0301",
+        "\u00a0", "T-MEC", "abc", "123", "%", ".", "/", "ǅ", "İ", "\U0001d400",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    for _ in range(20_000):
+        name = "".join(rng.choices(pieces, k=rng.randint(0, 8)))
+        assert _key(name) == _key_by_regex(name), repr(name)
