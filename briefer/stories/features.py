@@ -121,11 +121,7 @@ _CACHE_LIMIT = 200_000
 
 
 def _token(original: str) -> tuple[str, bool, bool]:
-    word = _FOLDED.get(original)
-    if word is None:
-        if len(_FOLDED) > _CACHE_LIMIT:
-            _FOLDED.clear()
-        word = _FOLDED[original] = fold(original)
+    word = _folded(original)
     acronym = original.replace(".", "").isupper()
     dropped = (
         (word in STOPWORDS and not acronym) or len(word) < 2 or (len(word) < 3 and not acronym)
@@ -152,32 +148,26 @@ def _reacts(words: list[str]) -> bool:
     return not _REBUTTALS.isdisjoint(words) and not _WORDS_OF_OTHERS.isdisjoint(words)
 
 
+def _folded(word: str) -> str:
+    found = _FOLDED.get(word)
+    if found is None:
+        if len(_FOLDED) > _CACHE_LIMIT:
+            _FOLDED.clear()
+        found = _FOLDED[word] = fold(word)
+    return found
+
+
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
-    folded = _FOLDED
-    out = []
-    for word in TOKEN.findall(title):
-        found = folded.get(word)
-        if found is None:
-            if len(folded) > _CACHE_LIMIT:
-                folded.clear()
-            found = folded[word] = fold(word)
-        out.append(found)
-    return " ".join(out)
+    return " ".join(map(_folded, TOKEN.findall(title)))
 
 
 def _key_starts(text: str, prefix: str) -> bool:
     """title_key(text).startswith(prefix), folding only the words that takes."""
-    folded = _FOLDED
     parts = []
     size = -1  # of the parts joined by spaces
     for found in TOKEN.finditer(text):
-        word = found.group()
-        part = folded.get(word)
-        if part is None:
-            if len(folded) > _CACHE_LIMIT:
-                folded.clear()
-            part = folded[word] = fold(word)
+        part = _folded(found.group())
         parts.append(part)
         size += len(part) + 1
         if size >= len(prefix):
