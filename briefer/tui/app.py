@@ -146,7 +146,7 @@ class BrieferApp(SavesChanges, PollsFeeds, RematchOnStart, RegroupOnStart, App[N
         text = str(error) if isinstance(error, BrieferError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed", error)
         self.notify(f"{label} failed: {clean(text)}", severity="error", markup=False, timeout=8)
-        if event.worker.group == "poll":
+        if event.worker.group in ("poll", "startup"):  # else "polling N feeds…" would stay
             self.status = Text(f"Polling failed: {clean(text)}", style="bold red")
 
     # -- digest ----------------------------------------------------------------------------

@@ -218,7 +218,8 @@ class PollsFeeds:
 
     def on_poll_started(self, message: PollStarted) -> None:
         lead = "First run: " if message.first_run else ""
-        self._app.status = Text(f"{lead}polling {message.feed_count} feeds…", style="italic")
+        feeds = "1 feed" if message.feed_count == 1 else f"{message.feed_count} feeds"
+        self._app.status = Text(f"{lead}polling {feeds}…", style="italic")
 
     def on_poll_skipped(self, message: PollSkipped) -> None:
         text = other_poller_text(message.holder_pid, message.holder)

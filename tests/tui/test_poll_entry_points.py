@@ -177,3 +177,20 @@ async def test_r_while_the_daemon_polls_says_so_and_when_it_should_finish(
         await pilot.press("r")  # again: answered again, not silently ignored
         await settle(pilot)
         assert len([m for m in seen if isinstance(m, PollSkipped) and m.asked]) == 2
+
+
+async def test_a_poller_that_cannot_start_says_so_in_the_status_line(
+    services: Services, feed_url: str
+) -> None:
+    # As when a library the poller needs is missing: the first-run line must not stay.
+    def broken() -> object:
+        raise ModuleNotFoundError("No module named 'certifi'")
+
+    services = with_feeds(services, [feed_url])
+    services.matcher_factory = broken  # type: ignore[assignment]
+    app = BrieferApp(services, poll_on_start=True)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        status = app.status.plain
+        assert status.startswith("Polling failed"), status
+        assert "certifi" in status
