@@ -337,7 +337,8 @@ class Matcher:
         known = self._shapes.get(shape)
         if known is None:
             known = self._shapes[shape] = _Shape(self._outcome(shape), shape, self._chunks)
-        lang = language(f"{fields[0]}\n{fields[1]}") if known.by_language else ""
+        # The same text as store.prepared asks about, so its answer is remembered.
+        lang = language(f"{fields[0]} {fields[1]}") if known.by_language else ""
         variant = known.variants.get(lang)
         if variant is None:
             outcomes = self._outcome(shape, lang)

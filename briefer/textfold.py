@@ -7,6 +7,7 @@ the same way: "Cárteles", "carteles" and "CÁRTEL" are one word to both.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -68,6 +69,9 @@ _FUNCTION_WORDS = {
 LANGUAGES = tuple(_FUNCTION_WORDS)
 
 
+# An item's language is asked for twice as it is ingested, of the same text (matching terms
+# limited to one language, then storing the item): the second time is a look-up.
+@functools.lru_cache(maxsize=256)
 def language(text: str) -> str:
     """'es', 'en', or '' when the text does not tell (too short, or a tie)."""
     words = set(text.casefold().split())

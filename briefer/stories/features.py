@@ -159,7 +159,7 @@ def _folded(word: str) -> str:
 
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
-    return " ".join(map(_folded, TOKEN.findall(title)))
+    return " ".join([_FOLDED.get(word) or _folded(word) for word in TOKEN.findall(title)])
 
 
 def _key_starts(text: str, prefix: str) -> bool:
@@ -167,7 +167,8 @@ def _key_starts(text: str, prefix: str) -> bool:
     parts = []
     size = -1  # of the parts joined by spaces
     for found in TOKEN.finditer(text):
-        part = _folded(found.group())
+        word = found.group()
+        part = _FOLDED.get(word) or _folded(word)  # the look-up in-line: a hot loop
         parts.append(part)
         size += len(part) + 1
         if size >= len(prefix):
