@@ -21,7 +21,7 @@ from briefer.store.rows import hits_to_json, to_db_time
 from briefer.stories import StoryItem
 from briefer.stories.features import Features, features
 
-__all__ = ["PreparedItem", "PreparedMatch", "prepare_items", "story_item_of"]
+__all__ = ["PreparedItem", "PreparedMatch", "prepare_items"]
 
 
 class PreparedMatch(NamedTuple):
@@ -62,10 +62,10 @@ for _kind in (PreparedItem, PreparedMatch, Features):
     copyreg.pickle(_kind, _as_tuple)
 
 
-def story_item_of(item: Item, lang: str, item_id: int = 0) -> StoryItem:
-    """The item as grouping sees it."""
+def _story_item(item: Item, lang: str) -> StoryItem:
+    """The item as grouping sees it, for its features (which read neither id nor date)."""
     return StoryItem(
-        id=item_id,
+        id=0,
         title=item.title,
         published=item.published,
         summary=item.summary,
@@ -81,7 +81,7 @@ def prepare_items(
     out = []
     for index, item in enumerate(items):
         lang = language(f"{item.title} {item.summary}") or feed_lang
-        found = features(story_item_of(item, lang))  # features read neither id nor date
+        found = features(_story_item(item, lang))
         encoded = tuple(
             [
                 PreparedMatch(m.issue_id, m.score, tuple(m.terms), hits_to_json(m.hits))

@@ -178,17 +178,10 @@ class StoryIndex:
             merged[step] = story
         return story
 
-    def add(
-        self, item: StoryItem, story: StoryId | None = None, found: Features | None = None
-    ) -> StoryId:
+    def add(self, item: StoryItem, story: StoryId | None = None) -> StoryId:
         """The item's story: `story` when given (warming from the store), else the best
-        story active within the window of `item.published`, else a new one (`item.id`).
-
-        `found`: `features(item)` when the caller has it already (a poll works it out where
-        it parses, possibly in another process)."""
-        if found is None:
-            found = features(item)
-        return self._add(item.id, item.published, item.lang, found, story)
+        story active within the window of `item.published`, else a new one (`item.id`)."""
+        return self._add(item.id, item.published, item.lang, features(item), story)
 
     def place(self, item: StoryId, published: datetime, lang: str, found: Features) -> StoryId:
         """`add` of an item known by its id, date and language with its features worked out
