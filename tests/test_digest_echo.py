@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from briefer.cli import main
-from briefer.outlet import echoes_title
 from briefer.store import Store
 from tests.factory import add_feed, item
 from tests.feeds import Entry, rss
@@ -87,17 +86,3 @@ def test_an_echoing_summary_stored_by_an_older_briefer_is_left_out(
         )
     out = digest("tariffs")
     assert out.count("Trump threatens 25% tariffs") == 1, out
-
-
-@pytest.mark.parametrize(
-    ("summary", "title", "outlet", "echoes"),
-    [
-        ("Peso falls Reuters", "Peso falls", "Reuters", True),
-        ("Peso falls - Reuters Reuters", "Peso falls", "Reuters", True),
-        ("Reuters Peso falls", "Peso falls", "Reuters", True),
-        ("Peso falls as rates rise", "Peso falls", "Reuters", False),
-        ("Peso falls", "Peso falls", "", True),
-    ],
-)
-def test_echoes_title(summary: str, title: str, outlet: str, echoes: bool) -> None:
-    assert echoes_title(summary, title, outlet) is echoes

@@ -103,6 +103,10 @@ def test_without_a_source_name(title: str, expected: tuple[str, str]) -> None:
     ("summary", "title", "outlet", "echo"),
     [
         ("Peso falls  Reuters", "Peso falls", "Reuters", True),
+        ("Peso falls Reuters", "Peso falls", "Reuters", True),
+        ("Peso falls - Reuters Reuters", "Peso falls", "Reuters", True),
+        ("Reuters Peso falls", "Peso falls", "Reuters", True),
+        ("Peso falls as rates rise", "Peso falls", "Reuters", False),
         ("Peso falls", "Peso falls", "", True),
         ("PESO FALLS - reuters.com", "Peso falls", "Reuters", True),
         ("Reuters: Peso falls", "Peso falls", "Reuters", True),
