@@ -358,18 +358,8 @@ def one_round(urls: list[str], floor: float, inline: bool, line: Callable[..., N
             f"briefer with workers / in-line: first poll {b1.seconds / i1.seconds:.2f}x, "
             f"second poll {b2.seconds / i2.seconds:.2f}x"
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        newsboat = newsboat_runs(urls, Path(tmp))
-    if newsboat is not None:
-        line("newsboat", *newsboat)
-    else:
-        print("newsboat  not installed (apt-get install -y newsboat): no ratio")
-    with tempfile.TemporaryDirectory() as tmp:
-        peer = reader_runs(urls, Path(tmp))
-    if peer is not None:
-        line("reader", *peer)
-    else:
-        print("reader    not installed (pip install -e '.[bench]')")
+    newsboat = peer_runs("newsboat", newsboat_runs, urls, line, "apt-get install -y newsboat")
+    peer = peer_runs("reader", reader_runs, urls, line, "pip install -e '.[bench]'")
 
     target2 = 1.3 * floor + idle.seconds
     print(
@@ -398,6 +388,23 @@ def one_round(urls: list[str], floor: float, inline: bool, line: Callable[..., N
         newsboat[0].seconds if newsboat else None,
         peer[0].seconds if peer else None,
     )
+
+
+def peer_runs(
+    name: str,
+    runs: Callable[[list[str], Path], tuple[Run, Run] | None],
+    urls: list[str],
+    line: Callable[..., None],
+    install: str,
+) -> tuple[Run, Run] | None:
+    """A peer's first and second poll, printed; None when it is not installed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = runs(urls, Path(tmp))
+    if result is None:
+        print(f"{name:9} not installed ({install}): no ratio")
+    else:
+        line(name, *result)
+    return result
 
 
 def summary(rounds: list[Round]) -> None:
