@@ -63,6 +63,7 @@ POOL_FROM_FEEDS = 500
 # works out story features there for any poll, however few bodies come back; at 200 feeds
 # of 50 items that took about a second of work off the process that fetches and stores.
 FORK_FROM_FEEDS = 100
+FORKED_WORKERS = 2  # see worker_count
 ENV = "BRIEFER_PARSE_WORKERS"
 
 P = ParamSpec("P")
@@ -86,11 +87,12 @@ def pool_wanted(feeds: int, *, forked: bool = False) -> bool:
 
 def worker_count(wanted: int | None = None, *, forked: bool = False) -> int:
     """Processes for a parse pool: `wanted`, else BRIEFER_PARSE_WORKERS, else one per core,
-    or (`forked`, workers used for every body) one per core but the one the polling
-    process keeps busy fetching and storing: on two cores, one worker polled 200 feeds
-    faster than two, with less CPU and memory (bench/README.md)."""
+    or (`forked`, workers used for every body) two: a worker spends a little more CPU on a
+    feed than the polling process does storing it, so with two the poll waits on storing,
+    and more would only wait too. On two cores, two workers polled 200 feeds about a tenth
+    faster than one, with no more CPU (bench/README.md)."""
     cores = os.cpu_count() or 2
-    return wanted or _override() or (max(1, cores - 1) if forked else cores)
+    return wanted or _override() or (min(cores, FORKED_WORKERS) if forked else cores)
 
 
 def start_worker_server() -> None:
