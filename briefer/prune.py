@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from apscheduler.triggers.interval import IntervalTrigger
-
 from briefer.clock import utcnow
 from briefer.config import Config
 
@@ -131,6 +129,8 @@ def schedule_retention(
             await asyncio.to_thread(job.run_if_due)
         except Exception as exc:
             on_error("pruning old items", exc)
+
+    from apscheduler.triggers.interval import IntervalTrigger  # see BrieferScheduler.prepare
 
     scheduler.add_job(
         check,

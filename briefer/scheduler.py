@@ -41,10 +41,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 from briefer.clock import Clock, utcnow
 from briefer.config import Config
 from briefer.errors import BrieferError
@@ -56,6 +52,8 @@ from briefer.poll_cycle import POLL_TIMEOUT, PollCancelled, PollRunner
 from briefer.prune import RetentionJob, schedule_retention
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     from briefer.match import Matcher
 
 __all__ = [
@@ -202,6 +200,13 @@ class BrieferScheduler:
         read from disk) nor for starting the poll thread."""
         if self.scheduler is not None:
             return
+        # Imported here, not with the module: `briefer poll --once` polls through this class
+        # but schedules nothing, and APScheduler's import (it reads its package metadata and
+        # every installed package's entry points) was a sixth of that command's start.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
         scheduler = AsyncIOScheduler(
             job_defaults={
                 "coalesce": True,
