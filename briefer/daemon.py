@@ -77,7 +77,7 @@ async def run_daemon(
     handle_signals: bool = True,
 ) -> bool:
     """Run until `stop` is set (or SIGTERM/SIGINT); True if the last poll ended cleanly."""
-    from briefer.poller import parse_pool
+    from briefer.parse_worker import parse_pool
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

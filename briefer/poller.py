@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -30,18 +30,13 @@ from briefer.models import (
     ParsedFeed,
     PollReport,
 )
-from briefer.parse import parse_feed
-from briefer.store import FeedRow, PreparedItem, Store, prepare_items
+from briefer.parse_worker import Parsed, parse_and_match
+from briefer.store import FeedRow, Store
 from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import next_check
-from briefer.watchlist import Issue
-from briefer.workers import LazyPool, forked_pool, pool_wanted, worker_count
+from briefer.workers import LazyPool, pool_wanted
 
 OnOutcome = Callable[[FeedOutcome], None]
-# A feed body parsed, matched and prepared for storing (parse_and_match): the feed without
-# its items, which are in the list, as `record_poll` reads them; (None, None) when there
-# was no body.
-Parsed = tuple[ParsedFeed | None, list[PreparedItem] | None]
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -54,54 +49,6 @@ def fetch_settings(config: Config) -> FetchSettings:
         total_timeout=poll.timeout_seconds,
         max_bytes=int(poll.max_feed_mb * 1024 * 1024),
     )
-
-
-def parse_pool(issues: Sequence[Issue], workers: int | None = None) -> LazyPool:
-    """Processes that parse and match feeds for large polls; they start when a poll first
-    uses them (a poll of a few feeds, or of feeds that all answer 304, never does)."""
-    return LazyPool(worker_count(workers), _start_worker, (list(issues),))
-
-
-def forked_parse_pool(matcher: Matcher, workers: int | None = None) -> Executor:
-    """Processes forked now that parse and match with `matcher` (a copy of it each): for a
-    process that runs no other thread yet (see workers.forked_pool)."""
-    return forked_pool(worker_count(workers, forked=True), _adopt_matcher, (matcher,))
-
-
-_worker_matcher: Matcher | None = None
-
-
-def _start_worker(issues: list[Issue]) -> None:
-    _adopt_matcher(Matcher(issues))
-
-
-def _adopt_matcher(matcher: Matcher) -> None:
-    global _worker_matcher
-    _worker_matcher = matcher
-
-
-def parse_and_match(
-    body: bytes,
-    *,
-    url: str,
-    fetched_at: datetime,
-    content_type: str | None,
-    feed_lang: str = "",
-    matcher: Matcher | None = None,
-) -> Parsed:
-    """Parse one feed body, match its items and work out what storing them needs besides
-    SQL (their fields as stored, languages, story features, matches as stored); runs in a
-    pool worker or inline.
-
-    The items come back as PreparedItems only, the ParsedFeed without them: from a worker,
-    the poll's main process unpickles what it stores and nothing more."""
-    matcher = matcher or _worker_matcher
-    assert matcher is not None, "parse_and_match needs a matcher (or a pool from parse_pool)"
-    parsed = parse_feed(body, url=url, fetched_at=fetched_at, content_type=content_type)
-    if parsed.error or not parsed.items:
-        return parsed, None
-    matches = matcher.match_many([(i.title, i.summary) for i in parsed.items])
-    return replace(parsed, items=[]), prepare_items(parsed.items, matches, feed_lang)
 
 
 async def story_index(store: Store, now: datetime) -> StoryIndex:

@@ -1,6 +1,6 @@
-"""Every worker process briefer starts: parse-and-match workers for polls (poller.
-forked_parse_pool for `poll --once`, poller.parse_pool from a forkserver for the daemon
-and the app) and bulk-matching workers for `match --jsonl` and `rematch` (`fork_pool`,
+"""Every worker process briefer starts: parse-and-match workers for polls (parse_worker.
+forked_parse_pool for `poll --once`, parse_worker.parse_pool from a forkserver for the
+daemon and the app) and bulk-matching workers for `match --jsonl` and `rematch` (`fork_pool`,
 forked so each shares the parent's built matcher).
 
 A feed of 50 items costs about 7 ms to parse, match and work out its story features, most
@@ -50,8 +50,9 @@ __all__ = [
     "worker_count",
 ]
 
-# Workers are forked from a server that has already imported these, so each starts warm.
-PRELOAD = ["briefer.poller"]
+# A parse worker's imports: a forkserver imports them before it forks one, so each starts
+# warm; a worker forked from `poll --once` imports them as it starts (parse_worker).
+PRELOAD = ["briefer.parse", "briefer.store.prepared"]
 # A poll with at least this many feeds due starts worker processes from a forkserver. At
 # 200 feeds of 50 items (bench/bench_poll.py --compare-inline) such workers cost a quarter
 # more CPU (their start-up and pickling) and three times the memory, and gained no wall

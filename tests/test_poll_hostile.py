@@ -23,7 +23,8 @@ from pytest_httpserver import HTTPServer
 
 from briefer.cli.context import AppContext
 from briefer.models import FetchStatus, PollReport
-from briefer.poller import Poller, parse_pool
+from briefer.parse_worker import parse_pool
+from briefer.poller import Poller
 from briefer.store import Store
 from tests.feeds import (
     FEED_HEADERS,

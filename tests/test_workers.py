@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from briefer.cli.context import AppContext
-from briefer.poller import Poller, parse_pool
+from briefer.parse_worker import parse_pool
+from briefer.poller import Poller
 from briefer.workers import ENV, FORK_FROM_FEEDS, POOL_FROM_FEEDS, LazyPool, pool_wanted
 from tests.feeds import ConcurrencyServer, items, rss
 
@@ -53,7 +54,8 @@ def processes_of(home: Path) -> list[int]:
 _LAZY_POLL = """
 import asyncio
 from briefer.cli.context import AppContext
-from briefer.poller import Poller, parse_pool
+from briefer.parse_worker import parse_pool
+from briefer.poller import Poller
 ctx = AppContext()
 pool = parse_pool(ctx.issues)
 with ctx.open_store() as store:
@@ -191,6 +193,33 @@ def test_a_poll_once_with_forked_workers_stores_what_an_in_line_poll_stores(
                 rows.append(_stored(conn))
     assert len(rows[0][0]) == 6 * 20
     assert rows[0] == rows[1]
+
+
+# Run as `briefer poll --once`; on exit, the modules this process (not its workers, which
+# leave through os._exit) loaded that it has no use for.
+_POLL_AND_LIST = """
+import atexit, sys
+from briefer.cli import main
+unused = ("lxml", "fastfeedparser", "feedparser", "apscheduler")
+atexit.register(lambda: print(sorted({m.split(".")[0] for m in sys.modules} & set(unused))))
+sys.argv = ["briefer", "poll", "--once", "--no-notify"]
+sys.exit(main())
+"""
+
+
+def test_a_poll_once_with_workers_leaves_the_parsers_to_them(tmp_path: Path) -> None:
+    """The polling process never parses when it has workers, and `poll --once` schedules
+    nothing: it imports neither the parsers (its workers do, on other cores, while it gets
+    its first requests out) nor APScheduler."""
+    with ConcurrencyServer(rss(items(20)), delay=0.0) as server:
+        write_config(tmp_path, [f"{server.url}/feed/{n}.xml" for n in range(4)])
+        env = {**os.environ, "BRIEFER_HOME": str(tmp_path), ENV: "2"}
+        out = subprocess.run(
+            [sys.executable, "-c", _POLL_AND_LIST], env=env, check=True, capture_output=True
+        )
+    lines = out.stdout.decode().splitlines()
+    assert lines[-2].startswith("4 feeds polled, 0 failed: 80 new items")
+    assert lines[-1] == "[]"
 
 
 def _stored(conn: sqlite3.Connection) -> tuple[object, ...]:

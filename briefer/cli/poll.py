@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import gc
 from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
 import click
 
 from briefer.cli.context import AppContext
 from briefer.cli.output import outcome_line
 from briefer.models import FeedOutcome, PollReport
-from briefer.notify import NotifyResult
 from briefer.offline import offline_hint
-from briefer.rematch import stale_notice
+
+if TYPE_CHECKING:
+    from briefer.notify import NotifyResult
 
 
 @click.command()
@@ -41,11 +43,6 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
         raise click.ClickException(
             f"no feeds configured; add one with `briefer feeds add URL` ({config.sources[-1]})"
         )
-    with ctx.open_store() as store:
-        notice = stale_notice(store, ctx.issues)
-        first_run = store.count_items() == 0
-    if notice:
-        click.echo(notice)
     notify = config.notify.enabled and not no_notify
     # What this process has loaded (modules, the matcher) lives as long as it does: the
     # collector need not walk it again and again while a poll allocates its items, and
@@ -53,9 +50,21 @@ def poll(ctx: AppContext, once: bool, every: bool, no_notify: bool) -> None:
     # collections: a first poll of 10,000 items spent 0.2 s in the collector, 0.05 s so.
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
-    report, busy = asyncio.run(
-        _poll_once(ctx, every=every, notify=notify, executor=_parse_workers(ctx))
-    )
+    # The workers fork before this process imports the fetcher and the store, so that they
+    # import the parsers on other cores while it gets ready to send the first requests.
+    executor = _parse_workers(ctx)
+    try:
+        from briefer.rematch import stale_notice
+
+        with ctx.open_store() as store:
+            notice = stale_notice(store, ctx.issues)
+            first_run = store.count_items() == 0
+    except BaseException:
+        executor.shutdown(cancel_futures=True)
+        raise
+    if notice:
+        click.echo(notice)
+    report, busy = asyncio.run(_poll_once(ctx, every=every, notify=notify, executor=executor))
     if report is None:
         click.echo(f"{busy}: nothing polled here; its new matches are stored as usual.")
         return
@@ -71,7 +80,7 @@ def _parse_workers(ctx: AppContext) -> Executor:
     """Worker processes for a poll of many feeds, forked now: this process runs no other
     thread yet, and a fork starts in milliseconds with the matcher already built. Else the
     lazy pool, whose processes start (from a forkserver) only if a poll uses them."""
-    from briefer.poller import forked_parse_pool, parse_pool
+    from briefer.parse_worker import forked_parse_pool, parse_pool
     from briefer.workers import can_fork_pool, pool_wanted
 
     if can_fork_pool() and pool_wanted(sum(f.enabled for f in ctx.config.feeds), forked=True):

@@ -112,7 +112,7 @@ class PollsFeeds:
         # Importing APScheduler and the notifier, building the matcher, starting the parse
         # workers and the schedule take a few hundred ms: here, not on the screen's loop.
         from briefer.notify_step import NotifyOptions
-        from briefer.poller import parse_pool
+        from briefer.parse_worker import parse_pool
         from briefer.scheduler import SchedulerHooks, ScheduleSettings, create_scheduler
 
         app = self._app
