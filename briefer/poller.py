@@ -33,7 +33,7 @@ from briefer.models import (
 from briefer.parse_worker import Parsed, parse_and_match
 from briefer.store import FeedRow, Store
 from briefer.stories import WINDOW, StoryIndex, StoryItem
-from briefer.timing import next_check
+from briefer.timing import due_feeds, next_check
 from briefer.workers import LazyPool, pool_wanted
 
 OnOutcome = Callable[[FeedOutcome], None]
@@ -66,24 +66,6 @@ def _warm(recent: list[tuple[StoryItem, int]]) -> StoryIndex:
     for item, story in recent:
         index.add(item, story)
     return index
-
-
-def due_feeds(
-    config: Config, rows: Sequence[FeedRow], now: datetime, *, every: bool = False
-) -> list[FeedConfig]:
-    """Configured, enabled feeds whose next check has come (all of them with `every`).
-
-    A feed the server said is gone (410) stays disabled until the user adds it again.
-    """
-    state = {row.url: row for row in rows}
-    due = []
-    for feed in config.feeds:
-        row = state.get(feed.url)
-        if not feed.enabled or (row is not None and row.disabled):
-            continue
-        if every or row is None or row.next_due is None or row.next_due <= now:
-            due.append(feed)
-    return due
 
 
 # Feeds stored in one transaction at most, when parsed in workers (see Poller.poll).

@@ -1,4 +1,5 @@
-"""When a feed should next be checked: a pure function of what the last poll learned.
+"""When a feed should next be checked: a pure function of what the last poll learned; and
+which feeds are due now (`due_feeds`).
 
 The server is followed too: the next check is the latest of our interval and what the feed
 asks for (RSS ttl, Cache-Control max-age / Expires, Retry-After), clamped to 5 min .. 24 h.
@@ -14,10 +15,11 @@ and it never makes a check earlier than what the server asked for.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from briefer.models import FetchResult, FetchStatus
+from briefer.config import Config, FeedConfig
+from briefer.models import FeedRow, FetchResult, FetchStatus
 
 MIN_INTERVAL = timedelta(minutes=5)
 MAX_INTERVAL = timedelta(hours=24)
@@ -86,3 +88,21 @@ def next_check(
     if asked is not None:
         wait = max(wait, asked)
     return now + clamp(wait)
+
+
+def due_feeds(
+    config: Config, rows: Sequence[FeedRow], now: datetime, *, every: bool = False
+) -> list[FeedConfig]:
+    """Configured, enabled feeds whose next check has come (all of them with `every`).
+
+    A feed the server said is gone (410) stays disabled until the user adds it again.
+    """
+    state = {row.url: row for row in rows}
+    due = []
+    for feed in config.feeds:
+        row = state.get(feed.url)
+        if not feed.enabled or (row is not None and row.disabled):
+            continue
+        if every or row is None or row.next_due is None or row.next_due <= now:
+            due.append(feed)
+    return due

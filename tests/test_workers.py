@@ -222,6 +222,41 @@ def test_a_poll_once_with_workers_leaves_the_parsers_to_them(tmp_path: Path) -> 
     assert lines[-1] == "[]"
 
 
+# Run as `briefer poll --once`, saying whether it forked parse workers.
+_POLL_AND_SAY_FORKED = """
+import sys
+import briefer.parse_worker as parse_worker
+forked = parse_worker.forked_pool
+def say(*args, **kwargs):
+    print("forked workers")
+    return forked(*args, **kwargs)
+parse_worker.forked_pool = say
+from briefer.cli import main
+sys.argv = ["briefer", "poll", "--once", "--no-notify"]
+sys.exit(main())
+"""
+
+
+def test_a_poll_once_forks_workers_for_the_feeds_due_not_the_feeds_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron poll of a large config that finds few feeds due parses them in-line: forked
+    workers would import the parsers for nothing."""
+    monkeypatch.delenv(ENV, raising=False)
+    with ConcurrencyServer(rss(items(2)), delay=0.0) as server:
+        write_config(tmp_path, [f"{server.url}/feed/{n}.xml" for n in range(FORK_FROM_FEEDS)])
+        env = {**os.environ, "BRIEFER_HOME": str(tmp_path)}
+        said = []
+        for _ in range(2):  # all due, then none
+            out = subprocess.run(
+                [sys.executable, "-c", _POLL_AND_SAY_FORKED], env=env, capture_output=True
+            )
+            said.append(out.stdout.decode())
+    assert f"{FORK_FROM_FEEDS} feeds polled" in said[0]
+    assert ("forked workers" in said[0]) == ((os.cpu_count() or 1) > 1)  # one core: never
+    assert "forked workers" not in said[1] and "Nothing due" in said[1]
+
+
 def _stored(conn: sqlite3.Connection) -> tuple[object, ...]:
     """Items, matches and the partition into stories, keyed by feed and guid (ids follow
     the order feeds happened to arrive in)."""
