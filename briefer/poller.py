@@ -16,10 +16,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from briefer.clock import utcnow
 from briefer.config import Config, FeedConfig
-from briefer.fetch import Fetcher, FetchSettings
 from briefer.match import Matcher
 from briefer.models import (
     FeedOutcome,
@@ -36,10 +36,15 @@ from briefer.stories import WINDOW, StoryIndex, StoryItem
 from briefer.timing import due_feeds, next_check
 from briefer.workers import LazyPool, pool_wanted
 
+if TYPE_CHECKING:
+    from briefer.fetch import FetchSettings
+
 OnOutcome = Callable[[FeedOutcome], None]
 
 
 def fetch_settings(config: Config) -> FetchSettings:
+    from briefer.fetch import FetchSettings
+
     poll = config.poll
     return FetchSettings(
         concurrency=poll.concurrency,
@@ -144,6 +149,10 @@ class Poller:
         turn = asyncio.Lock()
         waiting: list[_Ready] = []
         batch = BATCH if executor is not None else 1
+
+        # Here, not with the module: aiohttp's import (it builds two TLS contexts) was half
+        # of a cron poll that finds nothing due.
+        from briefer.fetch import Fetcher
 
         async with Fetcher(fetch_settings(self.config)) as fetcher:
 

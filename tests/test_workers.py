@@ -195,16 +195,31 @@ def test_a_poll_once_with_forked_workers_stores_what_an_in_line_poll_stores(
     assert rows[0] == rows[1]
 
 
-# Run as `briefer poll --once`; on exit, the modules this process (not its workers, which
-# leave through os._exit) loaded that it has no use for.
-_POLL_AND_LIST = """
+# Run as `briefer poll --once`: says whether it forked parse workers and, on exit, which
+# modules of those it may do without it loaded (its workers leave through os._exit).
+_POLL_AND_REPORT = """
 import atexit, sys
+import briefer.parse_worker as parse_worker
+forked = parse_worker.forked_pool
+def say(*args, **kwargs):
+    print("forked workers")
+    return forked(*args, **kwargs)
+parse_worker.forked_pool = say
+heavy = {"lxml", "fastfeedparser", "feedparser", "apscheduler", "aiohttp"}
+atexit.register(lambda: print("loaded", sorted({m.split(".")[0] for m in sys.modules} & heavy)))
 from briefer.cli import main
-unused = ("lxml", "fastfeedparser", "feedparser", "apscheduler")
-atexit.register(lambda: print(sorted({m.split(".")[0] for m in sys.modules} & set(unused))))
 sys.argv = ["briefer", "poll", "--once", "--no-notify"]
 sys.exit(main())
 """
+
+
+def poll_and_report(home: Path, **env: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _POLL_AND_REPORT],
+        env={**os.environ, "BRIEFER_HOME": str(home), **env},
+        capture_output=True,
+    )
+    return out.stdout.decode().splitlines()
 
 
 def test_a_poll_once_with_workers_leaves_the_parsers_to_them(tmp_path: Path) -> None:
@@ -213,48 +228,26 @@ def test_a_poll_once_with_workers_leaves_the_parsers_to_them(tmp_path: Path) -> 
     its first requests out) nor APScheduler."""
     with ConcurrencyServer(rss(items(20)), delay=0.0) as server:
         write_config(tmp_path, [f"{server.url}/feed/{n}.xml" for n in range(4)])
-        env = {**os.environ, "BRIEFER_HOME": str(tmp_path), ENV: "2"}
-        out = subprocess.run(
-            [sys.executable, "-c", _POLL_AND_LIST], env=env, check=True, capture_output=True
-        )
-    lines = out.stdout.decode().splitlines()
-    assert lines[-2].startswith("4 feeds polled, 0 failed: 80 new items")
-    assert lines[-1] == "[]"
-
-
-# Run as `briefer poll --once`, saying whether it forked parse workers.
-_POLL_AND_SAY_FORKED = """
-import sys
-import briefer.parse_worker as parse_worker
-forked = parse_worker.forked_pool
-def say(*args, **kwargs):
-    print("forked workers")
-    return forked(*args, **kwargs)
-parse_worker.forked_pool = say
-from briefer.cli import main
-sys.argv = ["briefer", "poll", "--once", "--no-notify"]
-sys.exit(main())
-"""
+        said = poll_and_report(tmp_path, **{ENV: "2"})
+    assert said[0] == "forked workers"
+    assert said[-2].startswith("4 feeds polled, 0 failed: 80 new items")
+    assert said[-1] == "loaded ['aiohttp']"
 
 
 def test_a_poll_once_forks_workers_for_the_feeds_due_not_the_feeds_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cron poll of a large config that finds few feeds due parses them in-line: forked
-    workers would import the parsers for nothing."""
+    workers would import the parsers for nothing. One that finds none due loads neither
+    the parsers nor the fetcher."""
     monkeypatch.delenv(ENV, raising=False)
     with ConcurrencyServer(rss(items(2)), delay=0.0) as server:
         write_config(tmp_path, [f"{server.url}/feed/{n}.xml" for n in range(FORK_FROM_FEEDS)])
-        env = {**os.environ, "BRIEFER_HOME": str(tmp_path)}
-        said = []
-        for _ in range(2):  # all due, then none
-            out = subprocess.run(
-                [sys.executable, "-c", _POLL_AND_SAY_FORKED], env=env, capture_output=True
-            )
-            said.append(out.stdout.decode())
-    assert f"{FORK_FROM_FEEDS} feeds polled" in said[0]
-    assert ("forked workers" in said[0]) == ((os.cpu_count() or 1) > 1)  # one core: never
-    assert "forked workers" not in said[1] and "Nothing due" in said[1]
+        first, second = poll_and_report(tmp_path), poll_and_report(tmp_path)
+    assert f"{FORK_FROM_FEEDS} feeds polled, 0 failed" in first[-2]
+    assert (first[0] == "forked workers") == ((os.cpu_count() or 1) > 1)  # one core: never
+    assert second[0].startswith("Nothing due")
+    assert second[-1] == "loaded []"
 
 
 def _stored(conn: sqlite3.Connection) -> tuple[object, ...]:
