@@ -18,7 +18,14 @@ import pytest
 from briefer.cli.context import AppContext
 from briefer.parse_worker import parse_pool
 from briefer.poller import Poller
-from briefer.workers import ENV, FORK_FROM_FEEDS, POOL_FROM_FEEDS, LazyPool, pool_wanted
+from briefer.workers import (
+    ENV,
+    FORK_FROM_FEEDS,
+    POOL_FROM_FEEDS,
+    WORKER_NICENESS,
+    LazyPool,
+    pool_wanted,
+)
 from tests.feeds import ConcurrencyServer, items, rss
 
 
@@ -279,6 +286,21 @@ def test_when_workers_are_wanted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, "3")
     assert pool_wanted(1)
     assert pool_wanted(1, forked=True)
+
+
+def test_poll_workers_yield_the_cpu_to_the_process_that_polls() -> None:
+    """Parse workers run at a lower priority: the process that fetches and stores (and in
+    the app draws the screen) is what a poll waits on. (In a fresh process: forked_pool
+    needs one that runs no other thread.)"""
+    code = (
+        "import os\n"
+        "from briefer.workers import LazyPool, forked_pool\n"
+        "for pool in (forked_pool(1, int, ()), LazyPool(1, int, ())):\n"
+        "    print(pool.submit(os.nice, 0).result(timeout=60))\n"
+        "    pool.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(min(19, os.nice(0) + WORKER_NICENESS))] * 2
 
 
 def test_a_shut_down_pool_refuses_work() -> None:
