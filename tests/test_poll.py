@@ -6,12 +6,14 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+import briefer.poller
 from briefer.cli import main
 from briefer.cli.context import AppContext
 from briefer.models import FetchStatus, PollReport
@@ -61,8 +63,17 @@ def serve_feed(httpserver: HTTPServer, path: str, body: bytes, etag: str, modifi
 
 
 def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
-    home: Path, httpserver: HTTPServer
+    home: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The story index is built only by a poll that has items to place.
+    built = []
+    build = briefer.poller.story_index
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(briefer.poller, "story_index", counted)
     first = rss(
         [Entry(TARIFF, link="https://n.example/1"), Entry(NOISE, link="https://n.example/2")]
     )
@@ -75,9 +86,11 @@ def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
     assert (outcome.new_items, outcome.new_matches) == (2, len(report.new_matches))
     assert {m.issue_id for m in report.new_matches} >= {"tariffs"}
 
+    assert len(built) == 1
     report = poll(home)
     assert report.outcomes[0].status is FetchStatus.NOT_MODIFIED
     assert report.new_items == 0 and report.new_matches == []
+    assert len(built) == 1
     second_request = httpserver.log[-1][0]
     assert second_request.headers["If-None-Match"] == '"v1"'
     assert second_request.headers["If-Modified-Since"] == "Mon, 23 Nov 2026 10:00:00 GMT"
@@ -94,8 +107,11 @@ def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
     report = poll(home)
     assert report.outcomes[0].new_items == 1
     assert [m.issue_id for m in report.new_matches] == ["usmca_2026"]
+    assert len(built) == 2
     with Store(home / "briefer.db") as store:
         assert store.count_items() == 3
+        ungrouped = "SELECT count(*) FROM items WHERE story_id IS NULL"
+        assert store.conn.execute(ungrouped).fetchone()[0] == 0
         feed = store.feed(httpserver.url_for("/a.xml"))
     # Next check: the 30-minute interval plus up to 10% jitter, so feeds drift apart.
     assert feed is not None and feed.next_due and feed.last_polled
