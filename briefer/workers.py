@@ -5,7 +5,7 @@ forked so each shares the parent's built matcher).
 
 A feed of 50 items costs about 7 ms to parse, match and work out its story features, most
 of a poll's CPU. `poll --once` forks its workers before it polls (`forked_pool`: about
-10 ms, while the process runs one thread) once 100 feeds are enabled, and uses them for
+10 ms, while the process runs one thread) once 100 feeds are due, and uses them for
 every body. The daemon and the app run threads, which fork would copy in whatever state
 they are in, so their pool starts its processes on first use from a forkserver (0.3-0.5 s)
 and only for polls of 500 feeds or more (see bench/README.md). `pool_wanted` is that rule,
@@ -59,7 +59,7 @@ PRELOAD = ["briefer.parse", "briefer.store.prepared"]
 # time; only a poll well beyond that has enough parsing to overlap with storing on another
 # core.
 POOL_FROM_FEEDS = 500
-# `briefer poll --once` with at least this many feeds forks its workers before it polls
+# `briefer poll --once` with at least this many feeds due forks its workers before it polls
 # (forked_pool: about 10 ms, the matcher already built), and then parses, matches and
 # works out story features there for any poll, however few bodies come back; at 200 feeds
 # of 50 items that took about a second of work off the process that fetches and stores.
