@@ -1,12 +1,11 @@
 """The work a poll hands its worker processes: parse one feed body, match its items and
 prepare them for storing (`parse_and_match`), and the pools that run it.
 
-Light to import on purpose: `briefer poll --once` forks its workers as soon as the
-matcher is built, before it imports what fetching and storing need, and each worker then
-imports the parsers itself, on another core, while the polling process gets its first
-requests out. So the parse stack (lxml, fastfeedparser, feedparser) is imported here only
-inside the functions that use it, and the polling process, which never parses when it has
-workers, never imports it at all.
+Light to import on purpose: `briefer poll --once` forks its workers before it imports the
+fetcher, and each worker then imports the parsers itself, on another core, while the
+polling process gets its first requests out. So the parse stack (lxml, fastfeedparser,
+feedparser) is imported here only inside the functions that use it, and the polling
+process, which never parses when it has workers, never imports it at all.
 """
 
 from __future__ import annotations
@@ -56,11 +55,11 @@ def _start_worker(issues: list[Issue]) -> None:
 def _adopt_matcher(matcher: Matcher) -> None:
     global _worker_matcher
     _worker_matcher = matcher
-    import_parse_stack()
+    _import_parse_stack()
 
 
-def import_parse_stack() -> None:
-    """Import the parsers now, not on the first body (a worker has a core to itself)."""
+def _import_parse_stack() -> None:
+    """Import the parsers as the worker starts, so that the first body does not wait."""
     import importlib
 
     for name in PRELOAD:
