@@ -27,6 +27,7 @@ from briefer.models import FeedOutcome, PollReport
 
 if TYPE_CHECKING:
     from briefer.match import Matcher
+    from briefer.poller import StoryCache
     from briefer.store import Store
 
 POLL_TIMEOUT = 600.0  # a whole cycle; each feed has its own much shorter fetch timeout
@@ -64,6 +65,8 @@ class PollRunner:
         self.timeout = timeout
         self.every = every
         self.on_outcome = on_outcome
+        # The story index, kept from one cycle to the next (the daemon's, the app's).
+        self.story_cache: StoryCache | None = None
         self._guard = threading.Lock()
         self._running: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = None
         self._cancelled = False
@@ -88,7 +91,7 @@ class PollRunner:
     async def _main(
         self, now: datetime | None, every: bool, urls: Sequence[str] | None
     ) -> PollReport:
-        from briefer.poller import Poller
+        from briefer.poller import Poller, StoryCache
         from briefer.rematch import stale_issues
 
         task = asyncio.current_task()
@@ -98,6 +101,8 @@ class PollRunner:
                 raise asyncio.CancelledError
             self._running = (asyncio.get_running_loop(), task)
         try:
+            if self.story_cache is None:
+                self.story_cache = StoryCache()
             with await open_store(self.config.paths.db) as store:
                 stale_issues(store, self.matcher.issues)  # records versions where none are
                 poller = Poller(
@@ -106,6 +111,7 @@ class PollRunner:
                     self.matcher,
                     issue_versions=self.issue_versions,
                     executor=self.executor,
+                    story_cache=self.story_cache,
                 )
                 cycle = poller.poll(now=now, every=every, urls=urls, on_outcome=self.on_outcome)
                 if self.timeout is None:

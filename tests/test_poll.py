@@ -17,7 +17,7 @@ import briefer.poller
 from briefer.cli import main
 from briefer.cli.context import AppContext
 from briefer.models import FetchStatus, PollReport
-from briefer.poller import Poller
+from briefer.poller import Poller, StoryCache
 from briefer.store import Store
 from tests.feeds import Entry, closed_port, items, rss, serve_raw, stall_after_headers
 
@@ -116,6 +116,94 @@ def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
     # Next check: the 30-minute interval plus up to 10% jitter, so feeds drift apart.
     assert feed is not None and feed.next_due and feed.last_polled
     assert timedelta(minutes=30) <= feed.next_due - feed.last_polled <= timedelta(minutes=33)
+
+
+def serve_changing(httpserver: HTTPServer, path: str, body: list[bytes]) -> None:
+    """Serves `body[0]`, whatever it is at the time of the request."""
+    httpserver.expect_request(path).respond_with_handler(
+        lambda request: Response(body[0], content_type="application/rss+xml")
+    )
+
+
+def poll_keeping(home: Path, cache: StoryCache) -> PollReport:
+    """One cycle with a story index kept between cycles, as the daemon and the app poll."""
+    ctx = AppContext()
+    with ctx.open_store() as store:
+        poller = Poller(ctx.config, store, ctx.matcher, story_cache=cache)
+        return asyncio.run(poller.poll(every=True))
+
+
+def stories_of(home: Path) -> dict[str, int]:
+    with Store(home / "briefer.db") as store:
+        return dict(store.conn.execute("SELECT link, story_id FROM items"))
+
+
+def test_a_process_that_polls_again_keeps_its_story_index_until_the_store_changes(
+    home: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = []
+    build = briefer.poller.story_index
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(briefer.poller, "story_index", counted)
+    body = [rss([Entry(TARIFF, link="https://a.example/1")])]
+    serve_changing(httpserver, "/a.xml", body)
+    write_config(home, [httpserver.url_for("/a.xml")])
+    cache = StoryCache()
+
+    poll_keeping(home, cache)
+    # A copy of the same headline from elsewhere joins its story through the kept index.
+    body[0] = rss(
+        [Entry(TARIFF, link="https://a.example/1"), Entry(TARIFF, link="https://b.example/9")]
+    )
+    poll_keeping(home, cache)
+    assert len(built) == 1
+    stories = stories_of(home)
+    assert stories["https://b.example/9"] == stories["https://a.example/1"]
+
+    # Another process (here a poll without the cache) stores an item: the index is rebuilt.
+    other = home / "other.toml"
+    httpserver.expect_request("/b.xml").respond_with_data(
+        rss([USMCA]), content_type="application/rss+xml"
+    )
+    other.write_text(
+        f'[notify]\nenabled = false\n[[feeds]]\nurl = "{httpserver.url_for("/b.xml")}"\n'
+    )
+    ctx = AppContext(config_path=other)
+    with ctx.open_store() as store:
+        asyncio.run(Poller(ctx.config, store, ctx.matcher).poll(every=True))
+    built.clear()
+    body[0] = rss(
+        [Entry(TARIFF, link="https://a.example/1"), Entry(NOISE, link="https://a.example/2")]
+    )
+    poll_keeping(home, cache)
+    assert len(built) == 1
+
+    # So is it after a poll that failed with the index in use (it may hold rolled-back items).
+    def failing(self: Poller, ready: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    built.clear()
+    with monkeypatch.context() as m:
+        m.setattr(Poller, "_store", failing)
+        body[0] = rss([Entry(USMCA, link="https://a.example/3")])
+        with pytest.raises(RuntimeError):
+            poll_keeping(home, cache)
+    assert built == []  # the failed poll used the kept index
+    poll_keeping(home, cache)
+    assert len(built) == 1
+    assert None not in stories_of(home).values()
+
+    # And after the stories were regrouped (here: every item made a story of its own).
+    with Store(home / "briefer.db") as store, store.transaction() as conn:
+        conn.execute("UPDATE items SET story_id = id")
+    built.clear()
+    body[0] = rss([Entry(NOISE, link="https://a.example/4")])
+    poll_keeping(home, cache)
+    assert len(built) == 1
 
 
 def test_429_defers_410_disables_and_failures_stay_per_feed(

@@ -312,6 +312,17 @@ class StoryQueriesMixin(StoreBase):
         oldest first (see `story_activity`)."""
         return list(self.story_activity(issue_id, days=days, now=now).daily)
 
+    def stories_mark(self, since: datetime) -> tuple[int, int, int]:
+        """The grouped items published since `since` (what `recent_story_items` reads) in
+        three numbers: the newest, how many, the sum of their stories. Another process
+        storing an item there or regrouping them changes it."""
+        row = self.conn.execute(
+            "SELECT coalesce(max(id), 0), count(*), coalesce(sum(story_id), 0) FROM items "
+            "WHERE published >= ? AND story_id IS NOT NULL",
+            (to_db_time(since),),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
     def recent_story_items(self, since: datetime) -> list[tuple[StoryItem, int]]:
         """Grouped items published since `since`, oldest first, each with its story: what
         warms a StoryIndex (`index.add(item, story)`)."""

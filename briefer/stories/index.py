@@ -148,7 +148,7 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum([w * get(f, 0.0) for f, w in a.items()])
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class StoryIndex:
     """Stories active in the last `window`, for assigning new items one at a time."""
 
@@ -166,6 +166,10 @@ class StoryIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __repr__(self) -> str:
+        # Not every entry: asyncio.run spelled out an index of 10,000 items (11 MB) it returned.
+        return f"StoryIndex({len(self._entries)} items in {len(self._stories)} stories)"
 
     def root(self, story: StoryId) -> StoryId:
         """The story `story` ended up in after merges (itself without `merge`)."""
