@@ -39,6 +39,20 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A 1 for every story index a poll builds."""
+    counts: list[int] = []
+    build = briefer.poller.story_index
+
+    def counted(*args: Any) -> Any:
+        counts.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(briefer.poller, "story_index", counted)
+    return counts
+
+
 def poll(home: Path, *, every: bool = True, now: datetime | None = None) -> PollReport:
     """One cycle in-process (parsing inline), as the daemon or TUI would run it."""
     ctx = AppContext()
@@ -63,17 +77,9 @@ def serve_feed(httpserver: HTTPServer, path: str, body: bytes, etag: str, modifi
 
 
 def test_first_poll_stores_second_is_304_changed_feed_adds_only_new(
-    home: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    home: Path, httpserver: HTTPServer, built: list[int]
 ) -> None:
     # The story index is built only by a poll that has items to place.
-    built = []
-    build = briefer.poller.story_index
-
-    def counted(*args: Any) -> Any:
-        built.append(1)
-        return build(*args)
-
-    monkeypatch.setattr(briefer.poller, "story_index", counted)
     first = rss(
         [Entry(TARIFF, link="https://n.example/1"), Entry(NOISE, link="https://n.example/2")]
     )
@@ -139,16 +145,8 @@ def stories_of(home: Path) -> dict[str, int]:
 
 
 def test_a_process_that_polls_again_keeps_its_story_index_until_the_store_changes(
-    home: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    home: Path, httpserver: HTTPServer, built: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built = []
-    build = briefer.poller.story_index
-
-    def counted(*args: Any) -> Any:
-        built.append(1)
-        return build(*args)
-
-    monkeypatch.setattr(briefer.poller, "story_index", counted)
     body = [rss([Entry(TARIFF, link="https://a.example/1")])]
     serve_changing(httpserver, "/a.xml", body)
     write_config(home, [httpserver.url_for("/a.xml")])
