@@ -155,9 +155,9 @@ class Poller:
         self.issue_versions = issue_versions or {}
         self.executor = executor
         # The stories new items join: built for this poll, or kept from the last one in
-        # `story_cache` while the store has not changed under it.
+        # `story_cache` (the caller's, when it polls again) while the store has not changed.
         self.stories: StoryIndex | None = None
-        self.story_cache = story_cache
+        self.story_cache = story_cache or StoryCache()
 
     async def poll(
         self,
@@ -190,11 +190,7 @@ class Poller:
         def warm() -> asyncio.Task[StoryIndex]:
             nonlocal warming
             if warming is None:
-                if self.story_cache is not None:
-                    build = self.story_cache.index(self.store, now)
-                else:
-                    build = story_index(self.store, now - WINDOW * 2)
-                warming = asyncio.ensure_future(build)
+                warming = asyncio.ensure_future(self.story_cache.index(self.store, now))
             return warming
 
         executor = self.executor
@@ -257,15 +253,14 @@ class Poller:
             try:
                 await asyncio.gather(*tasks)
             except BaseException:
-                if self.story_cache is not None:
-                    self.story_cache.drop()
+                self.story_cache.drop()
                 raise
             finally:
                 for task in tasks:
                     task.cancel()
                 if warming is not None:
                     warming.cancel()
-        if self.story_cache is not None and warming is not None:
+        if warming is not None:
             self.story_cache.kept(self.store)  # only a poll that checked it: see kept()
         return report
 
