@@ -11,6 +11,7 @@ import pytest
 from briefer.errors import DatabaseError
 from briefer.models import FetchResult, FetchStatus, Match
 from briefer.store import SCHEMA_VERSION, Store, fts_query
+from briefer.store.writes import ROWS_PER_INSERT
 from tests.factory import FIXED_NOW, add_feed, hit, item
 
 FEED = "http://127.0.0.1:1/feed.xml"
@@ -119,6 +120,23 @@ def test_search_folds_accents_and_never_raises_on_syntax(store: Store) -> None:
     for hostile in ['"', "AND OR NOT", "a:b", "(", "*", "NEAR(x y)", "\x1b[2J"]:
         store.search(hostile)  # quoted, so never an FTS5 syntax error
     assert fts_query('say "hi"') == '"say" """hi"""'
+
+
+def test_a_feed_larger_than_one_insert_statement_is_stored_and_searchable(
+    store: Store,
+) -> None:
+    count = ROWS_PER_INSERT * 2 + 7  # new items go in many to a statement: three here
+    entries = [(item(f"g{n}", f"Aduana {n} en Nuevo Laredo"), []) for n in range(count)]
+    entries.insert(ROWS_PER_INSERT + 3, (item("g5", "Aduana 5 en Nuevo Laredo, corregido"), []))
+    add_feed(store, FEED, entries)
+    assert store.count_items() == count  # the guid given twice is one item, as changed
+    assert len(store.search("laredo", limit=count + 10)) == count
+    assert [r.item.title for r in store.search("corregido")] == [
+        "Aduana 5 en Nuevo Laredo, corregido"
+    ]
+    # FTS5 raises if its index disagrees with the items
+    store.conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+    assert store.integrity_check() == "ok"
 
 
 def test_failed_poll_keeps_validators_and_counts_errors(store: Store) -> None:

@@ -3,6 +3,7 @@ in the caller's, which stores a few feeds together."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,6 +14,22 @@ from briefer.store.connection import StoreBase
 from briefer.store.prepared import PreparedItem, prepare_items
 from briefer.store.rows import to_db_time
 from briefer.stories import StoryIndex
+
+# New items go in by the statement-full, not one statement each: the full-text index's
+# trigger makes FTS5 write out a segment at the end of every statement, and merging
+# thousands of one-item segments was a third of storing a first poll (10,000 items: 0.26
+# s one by one, 0.06 s in statements of many rows).
+ROWS_PER_INSERT = 64  # x 14 columns: under the 999 parameters of SQLite before 3.32
+_ITEM_COLUMNS = (
+    "guid, link, title, summary, author, outlet, outlet_url, published, content_hash, lang, "
+    "id, feed_id, fetched, story_id"
+)
+
+
+@functools.lru_cache(maxsize=ROWS_PER_INSERT)
+def _insert_items(rows: int) -> str:
+    values = "(" + ", ".join("?" * len(_ITEM_COLUMNS.split(","))) + ")"
+    return f"INSERT INTO items({_ITEM_COLUMNS}) VALUES " + ", ".join([values] * rows)
 
 
 class WritesMixin(StoreBase):
@@ -125,14 +142,10 @@ class WritesMixin(StoreBase):
         match_rows: list[tuple[object, ...]] = []
 
         def flush() -> None:
-            if new_rows:
-                conn.executemany(
-                    "INSERT INTO items(guid, link, title, summary, author, outlet, outlet_url, "
-                    "published, content_hash, lang, id, feed_id, fetched, story_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    new_rows,
-                )
-                new_rows.clear()
+            for start in range(0, len(new_rows), ROWS_PER_INSERT):
+                rows = new_rows[start : start + ROWS_PER_INSERT]
+                conn.execute(_insert_items(len(rows)), [value for row in rows for value in row])
+            new_rows.clear()
             if match_rows:
                 conn.executemany(
                     "INSERT INTO matches(item_id, issue_id, score, terms, version, matched_at) "
