@@ -4,13 +4,14 @@ Both the CLI (`briefer poll --once`), the daemon and the TUI call this. Fetching
 with parsing: each body is parsed, matched and prepared for storing (each item's
 language, story features and matches as stored) as soon as it arrives, in-line, or in
 worker processes (workers.pool_wanted), which take that work to another core. Feeds are
-then stored one turn at a time, each turn one transaction of the feeds waiting by then (a
-few at most), so a crash loses at most the feeds still in flight.
+then stored one turn at a time, each turn one transaction of a few feeds (BATCH at most),
+so a crash loses at most the feeds still in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -119,8 +120,10 @@ class StoryCache:
         self._index = None
 
 
-# Feeds stored in one transaction at most, when parsed in workers (see Poller.poll).
+# Feeds stored in one transaction at most, when parsed in workers (see Poller.poll), and
+# how long a turn waits for that many.
 BATCH = 8
+LINGER = 0.05
 
 
 @dataclass
@@ -199,16 +202,19 @@ class Poller:
         if isinstance(executor, LazyPool) and not pool_wanted(len(feeds)):
             executor = None
 
-        # Storing a feed (and parsing it, in-line) holds the loop for milliseconds: one
-        # turn at a time, and the loop goes round between turns, so requests waiting to go
-        # out and bodies still arriving move on in between. Done all at once as bodies came
-        # in, a burst of twenty bodies held back the next twenty requests, and the poll
-        # waited on the network for a second in waves. A turn stores every feed parsed in a
-        # worker and waiting by then (up to BATCH) in one transaction: a commit costs about
-        # as much as storing a feed's items.
+        # Storing a feed (and parsing it, in-line) holds the loop for milliseconds, so the
+        # loop goes round between feeds and requests waiting to go out and bodies still
+        # arriving move on in between. Done all at once as bodies came in, a burst of twenty
+        # bodies held back the next twenty requests, and the poll waited on the network for
+        # a second in waves. Feeds parsed in workers are stored up to BATCH to a transaction
+        # (a commit costs about as much as storing a feed's items), a turn waiting up to
+        # LINGER for that many: workers send feeds back a few milliseconds apart, and
+        # turns that took whatever was waiting committed 190 times for 200 feeds.
         turn = asyncio.Lock()
         waiting: list[_Ready] = []
         batch = BATCH if executor is not None else 1
+        arriving = len(feeds)  # feeds not yet waiting for a turn
+        filled = asyncio.Event()  # a batch is waiting, or nothing more will come
 
         # Here, not with the module: aiohttp's import (it builds two TLS contexts) was half
         # of a cron poll that finds nothing due.
@@ -231,14 +237,26 @@ class Poller:
                     # Shielded: one feed's task cancelled must not cancel the others' index.
                     self.stories = await asyncio.shield(index)
                 waiting.append(_Ready(feed, row, result, parsed, fetched_at))
+                nonlocal arriving
+                arriving -= 1
+                if len(waiting) >= batch or not arriving:
+                    filled.set()
                 async with turn:
                     if not waiting:
                         return  # an earlier turn stored this feed with its own
+                    if not filled.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(filled.wait(), LINGER)
                     ready = waiting[:batch]
                     del waiting[:batch]
+                    if len(waiting) < batch and arriving:
+                        filled.clear()
                     done = []
                     with self.store.transaction():
-                        for r in ready:
+                        for n, r in enumerate(ready):
+                            if n:
+                                # One commit, but the loop goes round between its feeds.
+                                await asyncio.sleep(0)
                             if executor is None:
                                 r.parsed = await self._parse(r.feed, r.result, r.fetched_at, None)
                             done.append(self._store(r))

@@ -11,11 +11,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from briefer.cli.context import AppContext
+from briefer.match import Matcher
 from briefer.parse_worker import parse_pool
 from briefer.poller import Poller
 from briefer.workers import (
@@ -345,3 +349,49 @@ def test_a_sigkilled_match_leaves_no_forked_worker_behind(tmp_path: Path) -> Non
         proc.kill()
         for pid in leftovers:
             os.kill(pid, signal.SIGKILL)
+
+
+class _Staggered(ThreadPoolExecutor):
+    """Parses one feed at a time, a few milliseconds each, as a worker process sends feeds
+    back: one by one, a little apart."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        super().__init__(max_workers=1)
+        self.matcher = matcher
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def slow() -> object:
+            time.sleep(0.005)
+            return fn(*args, matcher=self.matcher, **kwargs)
+
+        return super().submit(slow)
+
+
+def test_feeds_parsed_elsewhere_are_stored_several_to_a_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = 24
+    monkeypatch.setenv("BRIEFER_HOME", str(tmp_path))
+    with ConcurrencyServer(rss(items(5)), delay=0.0) as server:
+        urls = [f"{server.url}/feed/{n}.xml" for n in range(feeds)]
+        write_config(tmp_path, urls)
+        ctx = AppContext()
+        with ctx.open_store() as store, _Staggered(ctx.matcher) as executor:
+            transactions = 0
+            begin = store.transaction
+
+            @contextmanager
+            def counted() -> Iterator[sqlite3.Connection]:
+                nonlocal transactions
+                transactions += not store._in_transaction
+                with begin() as conn:
+                    yield conn
+
+            monkeypatch.setattr(store, "transaction", counted)
+            poller = Poller(ctx.config, store, ctx.matcher, executor=executor)
+            report = asyncio.run(poller.poll(every=True))
+            assert report.succeeded == feeds
+            assert store.count_items() == feeds * 5
+    # A turn waits for a batch (BATCH feeds, or LINGER): taking what was waiting, each
+    # feed, 5 ms behind the last, was its own transaction.
+    assert transactions <= feeds // 4
