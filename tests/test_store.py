@@ -273,6 +273,33 @@ def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path)
             assert store.integrity_check() == "ok"
 
 
+def _database(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """Everything a database is made of: its schema, header fields and every row (the
+    full-text index's included)."""
+    pragmas = ("user_version", "auto_vacuum", "journal_mode")
+    return (
+        [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in pragmas],
+        list(conn.iterdump()),
+    )
+
+
+def test_a_new_database_is_what_the_migrations_build(tmp_path: Path) -> None:
+    from briefer.store.schema import run_migrations
+
+    with Store(tmp_path / "new.db") as store:  # created from schema.sql, in one go
+        created = _database(store.conn)
+    conn = sqlite3.connect(tmp_path / "migrated.db", isolation_level=None)
+    # as Store opens a database
+    conn.execute("PRAGMA recursive_triggers = ON")
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    run_migrations(conn)
+    conn.execute("PRAGMA journal_mode = WAL")
+    migrated = _database(conn)
+    conn.close()
+    assert created[0] == migrated[0] == [SCHEMA_VERSION, 2, "wal"]
+    assert created[1] == migrated[1]
+
+
 def test_hits_are_stored_as_json_dumps_writes_them() -> None:
     # Other code reads the stored text; the direct encoding must not differ by a byte.
     from briefer.models import Span, TermHit

@@ -33,6 +33,13 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         )
     if version == SCHEMA_VERSION:
         return
+    if version == 0 and create_current(conn):
+        return
+    run_migrations(conn)
+
+
+def run_migrations(conn: sqlite3.Connection) -> None:
+    """Every migration from the database's version up to SCHEMA_VERSION, in order."""
     # Imported only when there is something to migrate: it costs every process that opens
     # a database (a cron poll) about 30 ms, and loads its plugins.
     import sqlite_utils
@@ -40,8 +47,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     db = sqlite_utils.Database(conn)
     # sqlite-utils commits as it goes (its FTS setup runs a script), so a migration
     # cannot be one transaction. Each is written to be safe to run again instead, and
-    # two processes creating the same new database (the app and a cron poll) retry
-    # until one of them has finished.
+    # two processes migrating the same database (the app and a cron poll) retry until
+    # one of them has finished.
     for attempt in range(MIGRATION_ATTEMPTS):
         try:
             for target in range(schema_version(conn) + 1, SCHEMA_VERSION + 1):
@@ -52,6 +59,31 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             if attempt == MIGRATION_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 + random.random() * 0.2)
+
+
+def create_current(conn: sqlite3.Connection) -> bool:
+    """Give a database without tables the current schema (schema.sql) in one transaction;
+    False, with nothing written, if it has tables (another process may have just made
+    them), which leaves it to the migrations.
+
+    The migrations need sqlite-utils: its import and their steps were 0.1 s of a first
+    poll, and of the app's first start."""
+    if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        return False
+    script = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
+    try:
+        conn.executescript(
+            f"BEGIN IMMEDIATE; {script}\n"
+            f"INSERT INTO meta(key, value) VALUES ('stories_method', '{METHOD}');\n"
+            f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        )
+    except sqlite3.OperationalError:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            return False  # made by another process meanwhile
+        raise
+    return True
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
