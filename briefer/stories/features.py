@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from briefer.stories.glossary import concept, phrase_concepts
 from briefer.stories.item import StoryItem
-from briefer.textfold import STOPWORDS, TOKEN, fold, language
+from briefer.textfold import STOPWORDS, fold, language, token_pattern
 
 __all__ = ["PREFIX", "Features", "features", "title_key"]
 
@@ -31,6 +31,8 @@ _NUMBER = re.compile(
     r"(\s*(?:%|por\s*ciento|percent\b|per\s*cent\b|pct\b))?",
     re.IGNORECASE,
 )
+
+_DIGIT = re.compile(r"\d")
 
 
 # Headlines that explain or question rather than report ("¿Qué es el T-MEC?", "What to know
@@ -72,12 +74,14 @@ def _number(digits: str, percent: bool) -> str:
 
 def _words(text: str, lang: str) -> list[str]:
     """Features of one text, in order, repeated features included."""
-    out = [_number(m.group(1), bool(m.group(2))) for m in _NUMBER.finditer(text)]
-    text = _NUMBER.sub(" ", text)
+    out = []
+    if _DIGIT.search(text):  # most headlines have no figure: spare _NUMBER's two passes
+        out = [_number(m.group(1), bool(m.group(2))) for m in _NUMBER.finditer(text)]
+        text = _NUMBER.sub(" ", text)
     if sum(map(str.isupper, text)) > 0.6 * sum(map(str.isalpha, text)):
         text = text.lower()  # a headline in capitals: its words are no acronyms
     folded: list[tuple[str, str]] = []
-    tokens = TOKEN.findall(text)
+    tokens = token_pattern(text).findall(text)
     last = len(tokens) - 1
     for n, original in enumerate(tokens):
         seen = _TOKENS.get(original)
@@ -159,14 +163,15 @@ def _folded(word: str) -> str:
 
 def title_key(title: str) -> str:
     """Folded words of a title, for near-identical comparison."""
-    return " ".join([_FOLDED.get(word) or _folded(word) for word in TOKEN.findall(title)])
+    words = token_pattern(title).findall(title)
+    return " ".join([_FOLDED.get(word) or _folded(word) for word in words])
 
 
 def _key_starts(text: str, prefix: str) -> bool:
     """title_key(text).startswith(prefix), folding only the words that takes."""
     parts = []
     size = -1  # of the parts joined by spaces
-    for found in TOKEN.finditer(text):
+    for found in token_pattern(text).finditer(text):
         word = found.group()
         part = _FOLDED.get(word) or _folded(word)  # the look-up in-line: a hot loop
         parts.append(part)
