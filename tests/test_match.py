@@ -44,6 +44,20 @@ def test_folding_and_stemming() -> None:
     assert stem("deportes") != stem("deported")  # sports are not deportations
 
 
+def test_the_plain_word_pattern_finds_the_tokens_token_finds() -> None:
+    from briefer.textfold import TOKEN, token_pattern
+
+    texts = ["T-MEC y EE.UU.", "U.S. tariffs", "Aranceles al acero", "a_b 3,5% ¿qué?", "x-", ""]
+    for line in require_shared("eval", "dev.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        texts += [row["title"], row.get("summary") or ""]
+    plain = 0
+    for text in texts:
+        assert token_pattern(text).findall(text) == TOKEN.findall(text), text
+        plain += token_pattern(text) is not TOKEN
+    assert plain > len(texts) // 3  # the fast pattern is the common case
+
+
 @pytest.mark.parametrize(
     ("title", "issue"),
     [
