@@ -7,6 +7,7 @@ tool runs as its own process with 20 fetches in flight (briefer's default), twic
 first poll stores everything, the second finds nothing new. Wall time includes process
 start; memory is the peak of the tool's whole process tree (RSS summed over its
 processes, sampled every 10 ms).
+Before the rounds each tool polls two of the feeds once, untimed (see warm_up).
 
     apt-get install -y newsboat                  # optional peer
     .venv/bin/pip install -e '.[bench]'          # optional peer: reader
@@ -334,6 +335,7 @@ def main() -> None:
         )
 
     try:
+        warm_up(server.urls, args.latency)
         rounds = [one_round(server.urls, floor, args.latency, args.compare_inline, line)]
         for n in range(2, args.rounds + 1):
             print(f"-- round {n}")
@@ -342,6 +344,20 @@ def main() -> None:
             summary(rounds)
     finally:
         server.close()
+
+
+def warm_up(urls: list[str], latency: float) -> None:
+    """Each tool polls two feeds once, untimed: the first run after a while loads the
+    program and its libraries from disk (3 s more for briefer's first poll once here, with
+    the same CPU), which is not what the rounds compare."""
+    few = urls[:2]
+    with tempfile.TemporaryDirectory() as tmp:
+        homes = [Path(tmp, tool) for tool in ("briefer", "newsboat", "reader")]
+        for home in homes:
+            home.mkdir()
+        briefer_runs(few, homes[0], None, latency)
+        newsboat_runs(few, homes[1])
+        reader_runs(few, homes[2])
 
 
 @dataclass
